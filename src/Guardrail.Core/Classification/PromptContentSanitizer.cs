@@ -22,9 +22,9 @@ namespace Guardrail.Classification;
 /// at the seams the same as in the whole prompt.</item>
 /// <item>Block markers (<c>&lt;BEGIN CONVERSATION&gt;</c>, <c>&lt;END CONVERSATION&gt;</c>,
 /// <c>&lt;BEGIN UNSAFE CONTENT CATEGORIES&gt;</c>, <c>&lt;END UNSAFE CONTENT CATEGORIES&gt;</c>, any case, any inner
-/// whitespace) get their angle brackets replaced by the single guillemets ‹ and ›: the text stays readable for
+/// whitespace, invisible format characters such as U+200B between the words) get their angle brackets replaced by the single guillemets ‹ and ›: the text stays readable for
 /// the model and for reviewers, but no longer matches the markers' tokens.</item>
-/// <item>A line after the first that starts (after spaces or tabs) with <c>User:</c> or <c>Agent:</c>, in any case,
+/// <item>A line after the first that starts (after spaces, tabs or invisible format characters) with <c>User:</c> or <c>Agent:</c>, in any case,
 /// gets <c>&gt; </c> in front: it reads as a quoted line, as a pasted chat log would be written, and is no longer a
 /// turn label at the start of a line. The first line is left alone because it follows the real label on the same
 /// line (<c>User: Agent: hi</c> forges nothing).</item>
@@ -78,12 +78,12 @@ internal static partial class PromptContentSanitizer
     private static partial Regex LineBreaks();
 
     [GeneratedRegex(
-        @"<(?<inner>\s*(?:BEGIN|END)\s+(?:CONVERSATION|UNSAFE\s+CONTENT\s+CATEGORIES)\s*)(?<close>>)?",
+        @"<(?<inner>[\s\p{Cf}]*(?:BEGIN|END)[\s\p{Cf}]+(?:CONVERSATION|UNSAFE[\s\p{Cf}]+CONTENT[\s\p{Cf}]+CATEGORIES)[\s\p{Cf}]*)(?<close>>)?",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking)]
     private static partial Regex Markers();
 
     [GeneratedRegex(
-        @"\n(?<label>[ \t]*(?:user|agent)[ \t]*:)",
+        @"\n(?<label>[ \t\p{Cf}]*(?:user|agent)[ \t\p{Cf}]*:)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking)]
     private static partial Regex ForgedRoleLabels();
 }
