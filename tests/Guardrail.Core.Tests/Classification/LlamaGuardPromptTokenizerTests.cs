@@ -82,6 +82,23 @@ public sealed class LlamaGuardPromptTokenizerTests
     }
 
     [Fact]
+    public void Tokenize_BudgetExactlyTheWholePrompt_NothingDroppedAndOneLessDropsOldest()
+    {
+        var prompt = Prompt(ConversationTurn.User("first"), ConversationTurn.Assistant("second"), ConversationTurn.User("third"));
+        var whole = Length(prompt.Render(), true);
+        var tokenizer = new LlamaGuardPromptTokenizer(new CharacterTokenizer());
+
+        var exact = tokenizer.Tokenize(prompt, whole);
+        var oneLess = tokenizer.Tokenize(prompt, whole - 1);
+
+        Assert.Equal(whole, exact.Tokens.Length);
+        Assert.False(exact.Truncated);
+        Assert.Equal(1, oneLess.DroppedTurns);
+        Assert.Equal(whole - Length("User: first\n\n", true), oneLess.Tokens.Length);
+        Assert.StartsWith(prompt.Prefix.Text + "Agent: second", CharacterTokenizer.Decode(oneLess.Tokens), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tokenize_OlderTurnTooBigButNewerFits_StopsAtFirstMissingTurnSoKeptTurnsAreContiguous()
     {
         var prompt = Prompt(
