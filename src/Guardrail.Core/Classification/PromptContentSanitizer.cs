@@ -13,7 +13,7 @@ namespace Guardrail.Classification;
 /// have Llama Guard judge the wrong text. Steps, in order:
 /// </para>
 /// <list type="number">
-/// <item>Line breaks: <c>\r\n</c>, lone <c>\r</c>, NEL, U+2028 and U+2029 become <c>\n</c>. The model was trained on
+/// <item>Line breaks: <c>\r\n</c>, lone <c>\r</c>, vertical tab, form feed, NEL, U+2028 and U+2029 become <c>\n</c>. The model was trained on
 /// <c>\n</c>, and a forged role label must not hide behind a line break the label check does not see.</item>
 /// <item>NUL and unpaired surrogates become U+FFFD. NUL ends a C string in the native tokenizer and would hide the
 /// rest of the text; unpaired surrogates cannot be encoded as UTF-8 and would otherwise be replaced silently
@@ -21,13 +21,15 @@ namespace Guardrail.Classification;
 /// <item>Leading and trailing whitespace is trimmed, as Meta's templates do; this also keeps token boundaries
 /// at the seams the same as in the whole prompt.</item>
 /// <item>Block markers (<c>&lt;BEGIN CONVERSATION&gt;</c>, <c>&lt;END CONVERSATION&gt;</c>,
-/// <c>&lt;BEGIN UNSAFE CONTENT CATEGORIES&gt;</c>, <c>&lt;END UNSAFE CONTENT CATEGORIES&gt;</c>, any case, any inner
-/// whitespace, invisible format characters such as U+200B between the words) get their angle brackets replaced by the single guillemets ‹ and ›: the text stays readable for
-/// the model and for reviewers, but no longer matches the markers' tokens.</item>
-/// <item>A line after the first that starts (after spaces, tabs or invisible format characters) with <c>User:</c> or <c>Agent:</c>, in any case,
-/// gets <c>&gt; </c> in front: it reads as a quoted line, as a pasted chat log would be written, and is no longer a
-/// turn label at the start of a line. The first line is left alone because it follows the real label on the same
-/// line (<c>User: Agent: hi</c> forges nothing).</item>
+/// <c>&lt;BEGIN UNSAFE CONTENT CATEGORIES&gt;</c>, <c>&lt;END UNSAFE CONTENT CATEGORIES&gt;</c>; any case, any
+/// whitespace or invisible format character such as U+200B between the words) get their angle brackets replaced
+/// by the single guillemets ‹ and ›: the text stays readable for the model and for reviewers, but no longer
+/// matches the markers' tokens.</item>
+/// <item>A line after the first that starts (after spaces of any width, tabs or invisible format characters)
+/// with <c>User:</c> or <c>Agent:</c>, in any case and with a full-width or small colon too, gets <c>&gt; </c> in
+/// front: it reads as a quoted line, as a pasted chat log would be written, and is no longer a turn label at the
+/// start of a line. The first line is left alone because it follows the real label on the same line
+/// (<c>User: Agent: hi</c> forges nothing).</item>
 /// </list>
 /// <para>
 /// Special-token text such as <c>&lt;|eot_id|&gt;</c> is left as typed: content is tokenized with special tokens
@@ -74,7 +76,7 @@ internal static partial class PromptContentSanitizer
     }
 
     // NonBacktracking: content is attacker-controlled, and matching must stay linear in its length.
-    [GeneratedRegex("\r\n|[\r\u0085\u2028\u2029]", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
+    [GeneratedRegex("\r\n|[\r\v\f\u0085\u2028\u2029]", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex LineBreaks();
 
     [GeneratedRegex(
@@ -83,7 +85,7 @@ internal static partial class PromptContentSanitizer
     private static partial Regex Markers();
 
     [GeneratedRegex(
-        @"\n(?<label>[ \t\p{Cf}]*(?:user|agent)[ \t\p{Cf}]*:)",
+        @"\n(?<label>[\t\p{Zs}\p{Cf}]*(?:user|agent)[\t\p{Zs}\p{Cf}]*[:\uFE13\uFE55\uFF1A])",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking)]
     private static partial Regex ForgedRoleLabels();
 }
