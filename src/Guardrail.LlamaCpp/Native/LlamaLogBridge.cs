@@ -22,11 +22,25 @@ internal static unsafe partial class LlamaLogBridge
     [ThreadStatic]
     private static GgmlLogLevel _pendingLevel;
 
+    [ThreadStatic]
+    private static string? _lastError;
+
     /// <summary>Sends native log output to <paramref name="loggerFactory"/> from now on.</summary>
     public static void Install(ILoggerFactory loggerFactory)
     {
         Volatile.Write(ref _logger, loggerFactory.CreateLogger(CategoryName));
         LlamaNative.llama_log_set(&OnLog, null);
+    }
+
+    /// <summary>
+    /// Returns and forgets the last error llama.cpp logged on this thread, so that a failed call (which only returns
+    /// null or a code) can say why. Null when none was logged or log forwarding is off.
+    /// </summary>
+    public static string? TakeLastError()
+    {
+        var error = _lastError;
+        _lastError = null;
+        return error;
     }
 
     /// <summary>
@@ -83,6 +97,11 @@ internal static unsafe partial class LlamaLogBridge
     {
         var message = pending.ToString().TrimEnd('\n', '\r');
         pending.Clear();
+        if (level == GgmlLogLevel.Error && message.Length > 0)
+        {
+            _lastError = message;
+        }
+
         var mapped = Map(level);
         if (message.Length > 0 && logger.IsEnabled(mapped))
         {
