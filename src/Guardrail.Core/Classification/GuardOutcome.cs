@@ -1,0 +1,14 @@
+namespace Guardrail.Classification;
+
+/// <summary>What the classifier concluded.</summary>
+public enum GuardOutcome
+{
+    /// <summary>The model answered <c>safe</c>.</summary>
+    Safe,
+
+    /// <summary>The model answered <c>unsafe</c>, usually with category codes.</summary>
+    Unsafe,
+
+    /// <summary>No verdict: the model said something else, or classification failed. Never treat as safe by default.</summary>
+    Error,
+}

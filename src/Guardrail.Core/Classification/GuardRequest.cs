@@ -1,0 +1,20 @@
+using Guardrail.Conversations;
+using Guardrail.Taxonomy;
+
+namespace Guardrail.Classification;
+
+/// <summary>One thing to classify: a conversation, the side to judge, and the categories to send.</summary>
+public sealed record GuardRequest
+{
+    /// <summary>The conversation; its last turn must belong to the judged side.</summary>
+    public required Conversation Conversation { get; init; }
+
+    /// <summary>Prompt check (last turn the user's) or response check (last turn the assistant's).</summary>
+    public required CheckDirection Direction { get; init; }
+
+    /// <summary>Categories to send, in prompt order, with their own codes (a policy's <c>off</c> ones left out).</summary>
+    public required IReadOnlyList<HazardCategory> Categories { get; init; }
+
+    /// <summary>An id to correlate logs and the audit record; optional.</summary>
+    public string? RequestId { get; init; }
+}

@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+
+namespace Guardrail.Classification;
+
+/// <summary>A prompt's tokens, ready to decode, and what had to be cut to fit the budget.</summary>
+public sealed record TokenizedPrompt
+{
+    /// <summary>Every token in order, starting with <c>&lt;|begin_of_text|&gt;</c>.</summary>
+    public required ImmutableArray<int> Tokens { get; init; }
+
+    /// <summary>How many leading tokens are the cacheable prefix (up to <c>&lt;BEGIN CONVERSATION&gt;\n\n</c>).</summary>
+    public required int PrefixTokenCount { get; init; }
+
+    /// <summary>The budget the prompt was fitted into.</summary>
+    public required int TokenBudget { get; init; }
+
+    /// <summary>How many of the oldest turns were left out to fit.</summary>
+    public int DroppedTurns { get; init; }
+
+    /// <summary>How many tokens were cut from the middle of the last turn (0 when it fit whole).</summary>
+    public int OmittedTokens { get; init; }
+
+    /// <summary>True when anything was left out; the verdict must say so.</summary>
+    public bool Truncated => DroppedTurns > 0 || OmittedTokens > 0;
+}
