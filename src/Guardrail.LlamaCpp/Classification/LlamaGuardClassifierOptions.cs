@@ -1,0 +1,69 @@
+namespace Guardrail.LlamaCpp.Classification;
+
+/// <summary>Settings of the in-process Llama Guard classifier.</summary>
+public sealed record LlamaGuardClassifierOptions
+{
+    /// <summary>Path of the Llama Guard 3 GGUF file (1B or 8B, any quantisation llama.cpp reads).</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>Layers offloaded to the GPU: -1 (default) all of them, 0 none.</summary>
+    public int GpuLayers { get; init; } = -1;
+
+    /// <summary>
+    /// Context size in tokens: the prompt (instructions, categories and conversation) plus the verdict must fit.
+    /// Longer conversations are truncated, oldest turns first. Default 8192; range 512 to the model's own context.
+    /// </summary>
+    public int ContextSize { get; init; } = 8192;
+
+    /// <summary>Tokens decoded per <c>llama_decode</c> call while reading a prompt. Default 512.</summary>
+    public int BatchSize { get; init; } = 512;
+
+    /// <summary>CPU threads for decoding; 0 (default) lets llama.cpp use every core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>
+    /// Most tokens generated for a verdict (<c>unsafe</c>, a newline, the category codes and the end token).
+    /// Meta uses 10 to 20. Default 20.
+    /// </summary>
+    public int MaxOutputTokens { get; init; } = 20;
+
+    /// <summary>Requests that may wait for the classifier; one more is refused at once as a classifier error. Default 256.</summary>
+    public int QueueCapacity { get; init; } = 256;
+
+    /// <summary>Errors in these settings, each naming the setting and its range; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(ModelPath))
+        {
+            errors.Add("ModelPath is missing: name a Llama Guard 3 GGUF file.");
+        }
+
+        if (ContextSize is < 512 or > 131072)
+        {
+            errors.Add($"ContextSize {ContextSize} is outside 512 to 131072.");
+        }
+
+        if (BatchSize is < 1 or > 8192)
+        {
+            errors.Add($"BatchSize {BatchSize} is outside 1 to 8192.");
+        }
+
+        if (MaxOutputTokens is < 2 or > 64)
+        {
+            errors.Add($"MaxOutputTokens {MaxOutputTokens} is outside 2 to 64.");
+        }
+
+        if (QueueCapacity is < 1 or > 65536)
+        {
+            errors.Add($"QueueCapacity {QueueCapacity} is outside 1 to 65536.");
+        }
+
+        if (Threads < 0)
+        {
+            errors.Add($"Threads {Threads} is negative: use 0 for every core.");
+        }
+
+        return errors;
+    }
+}
