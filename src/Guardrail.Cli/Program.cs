@@ -10,5 +10,6 @@ using var loggerFactory = LoggerFactory.Create(logging => logging
 var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
 {
     ClassifyCommand.Create(loggerFactory),
+    ModelCommands.Create(loggerFactory),
 };
 return await root.Parse(args).InvokeAsync();
