@@ -117,7 +117,9 @@ internal static class ClassifyCommand
 
         using (classifier)
         {
-            var known = selected.Where(c => c.IsKnownTo(classifier.ModelSizeClass)).ToList();
+            // Only a real Llama Guard size (1B or 8B) says which categories it was trained on; others are taken at their word.
+            var sizeKnown = classifier.ModelSizeClass is LlamaModelInfo.SizeClass1B or LlamaModelInfo.SizeClass8B;
+            var known = sizeKnown ? selected.Where(c => c.IsKnownTo(classifier.ModelSizeClass)).ToList() : selected;
             if (request.Categories is null)
             {
                 selected = known;
