@@ -32,6 +32,17 @@ public sealed class ConversationBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a user message made of parts (text, and the markers of content Llama Guard cannot read, such as
+    /// <see cref="UnmoderatedPart"/>).
+    /// </summary>
+    public ConversationBuilder AddUser(IEnumerable<TurnPart> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        AddTurn(ConversationRole.User, parts);
+        return this;
+    }
+
     /// <summary>Adds an assistant message: text (null when it only calls tools) and its tool calls.</summary>
     public ConversationBuilder AddAssistant(string? text, params IEnumerable<ToolCallPart> toolCalls)
     {

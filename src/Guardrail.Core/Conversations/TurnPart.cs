@@ -42,3 +42,15 @@ public sealed record ToolResultPart(string Content, string? Name = null, string?
     public override string Render() =>
         string.IsNullOrEmpty(Name) ? $"[tool result: {Content}]" : $"[tool result {Name}: {Content}]";
 }
+
+/// <summary>
+/// Content a text-only classifier cannot judge (an image, audio or a file in a chat message). It stays in the
+/// conversation as a visible marker, so that nothing is dropped from moderation silently: the prompt shows the
+/// model that something was there, reviewers see it in the audit log, and a policy can refuse such requests.
+/// </summary>
+/// <param name="Kind">The wire type of the part, e.g. <c>image_url</c>.</param>
+public sealed record UnmoderatedPart(string Kind) : TurnPart
+{
+    /// <inheritdoc />
+    public override string Render() => $"[{Kind} content, not readable by the classifier]";
+}

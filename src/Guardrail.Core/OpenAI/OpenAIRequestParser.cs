@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Unicode;
+using Guardrail.Conversations;
+
+namespace Guardrail.OpenAI;
+
+/// <summary>
+/// Step 3 of the request path: an OpenAI request body becomes the conversations to moderate. The parser is strict
+/// where leniency would let the gateway and the backend read different things: invalid UTF-8 and duplicate
+/// property names are errors (a backend that keeps the last duplicate would otherwise see text the gateway never
+/// checked), and so is every field of the wrong type that moderation reads.
+/// </summary>
+public static class OpenAIRequestParser
+{
+    /// <summary>The deepest JSON nesting accepted; real requests need a fraction of it.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>The most choices (<c>n</c>) accepted, OpenAI's own limit.</summary>
+    public const int MaxChoices = 128;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
+    /// <summary>Parses a request body for <paramref name="api"/>.</summary>
+    public static OpenAIParseResult Parse(ReadOnlySpan<byte> body, OpenAIApi api)
+    {
+        if (!Utf8.IsValid(body))
+        {
+            return Fail("The request body is not valid UTF-8.", null, OpenAIRequestError.InvalidJson);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray(), DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            // The reader's message names the position and the problem; it carries nothing of the server.
+            return Fail($"The request body is not valid JSON: {e.Message}", null, OpenAIRequestError.InvalidJson);
+        }
+
+        using (document)
+        {
+            try
+            {
+                return new OpenAIParseResult { Request = ParseRoot(document.RootElement, api) };
+            }
+            catch (RequestFormatException e)
+            {
+                return new OpenAIParseResult { Error = e.Error };
+            }
+        }
+    }
+
+    private static OpenAIRequest ParseRoot(JsonElement root, OpenAIApi api)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid("The request body must be a JSON object.", null, OpenAIRequestError.InvalidType);
+        }
+
+        var model = RequiredString(root, "model", "you must provide a model parameter.");
+        var stream = OptionalBool(root, "stream");
+        var includeUsage = false;
+        if (root.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind != JsonValueKind.Null)
+        {
+            ExpectKind(streamOptions, JsonValueKind.Object, "stream_options");
+            includeUsage = OptionalBool(streamOptions, "include_usage", "stream_options.include_usage");
+        }
+
+        var choices = 1;
+        if (root.TryGetProperty("n", out var n) && n.ValueKind != JsonValueKind.Null)
+        {
+            if (n.ValueKind != JsonValueKind.Number || !n.TryGetInt32(out choices) || choices < 1 || choices > MaxChoices)
+            {
+                throw Invalid($"'n' must be an integer from 1 to {MaxChoices}.", "n", OpenAIRequestError.InvalidValue);
+            }
+        }
+
+        var unmoderated = new List<string>();
+        var conversations = api == OpenAIApi.ChatCompletions
+            ? [ParseMessages(root, unmoderated)]
+            : ParsePrompts(root);
+        return new OpenAIRequest
+        {
+            Api = api,
+            Model = model,
+            Conversations = conversations,
+            Stream = stream,
+            ChoiceCount = choices,
+            IncludeUsage = includeUsage,
+            UnmoderatedPartKinds = unmoderated,
+        };
+    }
+
+    private static Conversation ParseMessages(JsonElement root, List<string> unmoderated)
+    {
+        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind == JsonValueKind.Null)
+        {
+            throw Invalid("Missing required parameter: 'messages'.", "messages", OpenAIRequestError.MissingField);
+        }
+
+        ExpectKind(messages, JsonValueKind.Array, "messages");
+        if (messages.GetArrayLength() == 0)
+        {
+            throw Invalid("'messages' must contain at least one message.", "messages", OpenAIRequestError.MissingField);
+        }
+
+        var builder = new ConversationBuilder();
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            var path = Index("messages", index++);
+            ExpectKind(message, JsonValueKind.Object, path);
+            var role = RequiredString(message, "role", $"Missing required parameter: '{path}.role'.", path + ".role");
+            switch (role)
+            {
+                case "system" or "developer":
+                    builder.AddSystem(string.Concat(ParseContent(message, path, unmoderated, required: true).Select(static p => p.Render())));
+                    break;
+                case "user":
+                    builder.AddUser(ParseContent(message, path, unmoderated, required: true));
+                    break;
+                case "assistant":
+                    ParseAssistant(builder, message, path, unmoderated);
+                    break;
+                case "tool":
+                    var callId = OptionalString(message, "tool_call_id", path + ".tool_call_id");
+                    builder.AddToolResult(RenderText(ParseContent(message, path, unmoderated, required: true)), callId);
+                    break;
+                case "function":
+                    var name = OptionalString(message, "name", path + ".name");
+                    builder.AddToolResult(RenderText(ParseContent(message, path, unmoderated, required: false)), null, name);
+                    break;
+                default:
+                    throw Invalid(
+                        $"Invalid value for '{path}.role': '{role}'. Supported values are: 'system', 'developer', 'user', 'assistant', 'tool' and 'function'.",
+                        path + ".role",
+                        OpenAIRequestError.InvalidValue);
+            }
+        }
+
+        return builder.Build();
+    }
+
+    private static void ParseAssistant(ConversationBuilder builder, JsonElement message, string path, List<string> unmoderated)
+    {
+        var parts = ParseContent(message, path, unmoderated, required: false);
+        var text = parts.Count == 0 ? null : RenderText(parts);
+        if (message.TryGetProperty("refusal", out var refusal) && refusal.ValueKind != JsonValueKind.Null)
+        {
+            ExpectKind(refusal, JsonValueKind.String, path + ".refusal");
+            text = string.IsNullOrEmpty(text) ? refusal.GetString() : text + "\n" + refusal.GetString();
+        }
+
+        var calls = new List<ToolCallPart>();
+        if (message.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind != JsonValueKind.Null)
+        {
+            ExpectKind(toolCalls, JsonValueKind.Array, path + ".tool_calls");
+            var index = 0;
+            foreach (var call in toolCalls.EnumerateArray())
+            {
+                calls.Add(ParseFunctionCall(call, Index(path + ".tool_calls", index++), nested: true));
+            }
+        }
+
+        if (message.TryGetProperty("function_call", out var functionCall) && functionCall.ValueKind != JsonValueKind.Null)
+        {
+            calls.Add(ParseFunctionCall(functionCall, path + ".function_call", nested: false));
+        }
+
+        builder.AddAssistant(text, calls);
+    }
+
+    private static ToolCallPart ParseFunctionCall(JsonElement call, string path, bool nested)
+    {
+        ExpectKind(call, JsonValueKind.Object, path);
+        var function = call;
+        var functionPath = path;
+        if (nested)
+        {
+            functionPath = path + ".function";
+            if (!call.TryGetProperty("function", out function))
+            {
+                throw Invalid($"Missing required parameter: '{functionPath}'.", functionPath, OpenAIRequestError.MissingField);
+            }
+
+            ExpectKind(function, JsonValueKind.Object, functionPath);
+        }
+
+        var name = RequiredString(function, "name", $"Missing required parameter: '{functionPath}.name'.", functionPath + ".name");
+        var arguments = OptionalString(function, "arguments", functionPath + ".arguments") ?? string.Empty;
+        var id = nested ? OptionalString(call, "id", path + ".id") : null;
+        return new ToolCallPart(name, arguments, id);
+    }
+
+    private static List<TurnPart> ParseContent(JsonElement message, string path, List<string> unmoderated, bool required)
+    {
+        var contentPath = path + ".content";
+        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+        {
+            return required
+                ? throw Invalid($"Missing required parameter: '{contentPath}'.", contentPath, OpenAIRequestError.MissingField)
+                : [];
+        }
+
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            return [new TextPart(content.GetString()!)];
+        }
+
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid($"Invalid type for '{contentPath}': expected a string or an array of content parts, but got {Describe(content)}.", contentPath, OpenAIRequestError.InvalidType);
+        }
+
+        var parts = new List<TurnPart>();
+        var index = 0;
+        foreach (var part in content.EnumerateArray())
+        {
+            var partPath = Index(contentPath, index++);
+            ExpectKind(part, JsonValueKind.Object, partPath);
+            var type = RequiredString(part, "type", $"Missing required parameter: '{partPath}.type'.", partPath + ".type");
+            switch (type)
+            {
+                case "text":
+                    parts.Add(new TextPart(RequiredString(part, "text", $"Missing required parameter: '{partPath}.text'.", partPath + ".text", allowEmpty: true)));
+                    break;
+                case "refusal":
+                    parts.Add(new TextPart(RequiredString(part, "refusal", $"Missing required parameter: '{partPath}.refusal'.", partPath + ".refusal", allowEmpty: true)));
+                    break;
+                default:
+                    // Images, audio and files cannot be read by a text classifier: kept as a visible marker.
+                    parts.Add(new UnmoderatedPart(type));
+                    if (!unmoderated.Contains(type, StringComparer.Ordinal))
+                    {
+                        unmoderated.Add(type);
+                    }
+
+                    break;
+            }
+        }
+
+        return parts;
+    }
+
+    private static List<Conversation> ParsePrompts(JsonElement root)
+    {
+        if (!root.TryGetProperty("prompt", out var prompt) || prompt.ValueKind == JsonValueKind.Null)
+        {
+            throw Invalid("Missing required parameter: 'prompt'.", "prompt", OpenAIRequestError.MissingField);
+        }
+
+        if (prompt.ValueKind == JsonValueKind.String)
+        {
+            return [new ConversationBuilder().AddUser(prompt.GetString()!).Build()];
+        }
+
+        if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() == 0)
+        {
+            throw Invalid($"Invalid type for 'prompt': expected a string or a non-empty array of strings, but got {Describe(prompt)}.", "prompt", OpenAIRequestError.InvalidType);
+        }
+
+        var conversations = new List<Conversation>();
+        var index = 0;
+        foreach (var item in prompt.EnumerateArray())
+        {
+            var path = Index("prompt", index++);
+            if (item.ValueKind is JsonValueKind.Number or JsonValueKind.Array)
+            {
+                throw Invalid("Prompts given as token ids cannot be moderated: send the prompt as text.", path, OpenAIRequestError.InvalidValue);
+            }
+
+            ExpectKind(item, JsonValueKind.String, path);
+            conversations.Add(new ConversationBuilder().AddUser(item.GetString()!).Build());
+        }
+
+        return conversations;
+    }
+
+    private static string RenderText(List<TurnPart> parts) => string.Join('\n', parts.Select(static p => p.Render()));
+
+    private static string RequiredString(JsonElement parent, string name, string missingMessage, string? path = null, bool allowEmpty = false)
+    {
+        path ??= name;
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            throw Invalid(missingMessage, path, OpenAIRequestError.MissingField);
+        }
+
+        ExpectKind(value, JsonValueKind.String, path);
+        var text = value.GetString()!;
+        if (!allowEmpty && text.Length == 0)
+        {
+            throw Invalid(missingMessage, path, OpenAIRequestError.MissingField);
+        }
+
+        return text;
+    }
+
+    private static string? OptionalString(JsonElement parent, string name, string path)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        ExpectKind(value, JsonValueKind.String, path);
+        return value.GetString();
+    }
+
+    private static bool OptionalBool(JsonElement parent, string name, string? path = null)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Invalid($"Invalid type for '{path ?? name}': expected a boolean, but got {Describe(value)}.", path ?? name, OpenAIRequestError.InvalidType),
+        };
+    }
+
+    private static void ExpectKind(JsonElement value, JsonValueKind kind, string path)
+    {
+        if (value.ValueKind != kind)
+        {
+            throw Invalid($"Invalid type for '{path}': expected {Describe(kind)}, but got {Describe(value)}.", path, OpenAIRequestError.InvalidType);
+        }
+    }
+
+    private static string Describe(JsonElement value) => Describe(value.ValueKind);
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    private static string Index(string path, int index) => string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]");
+
+    private static OpenAIParseResult Fail(string message, string? param, string code) =>
+        new() { Error = new OpenAIRequestError(message, param, code) };
+
+    private static RequestFormatException Invalid(string message, string? param, string code) => new(new OpenAIRequestError(message, param, code));
+
+    /// <summary>Unwinds the recursive descent at the first error; never escapes <see cref="Parse"/>.</summary>
+    private sealed class RequestFormatException(OpenAIRequestError error) : Exception(error.Message)
+    {
+        public OpenAIRequestError Error { get; } = error;
+    }
+}
