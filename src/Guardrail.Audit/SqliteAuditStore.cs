@@ -195,7 +195,7 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
     }
 
     /// <summary>Writes every decision matching <paramref name="query"/> (all pages; <see cref="AuditQuery.Limit"/> is
-    /// ignored) to <paramref name="output"/>.</summary>
+    /// ignored), or the first <paramref name="maxRecords"/> of them, to <paramref name="output"/>.</summary>
     /// <remarks>
     /// <see cref="AuditExportFormat.EvaluationSet"/> writes labelled decisions only, with the expected answer derived
     /// from the label: <c>confirmed</c> = as decided (recorded verdict and categories); <c>false_positive</c> =
@@ -206,10 +206,16 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
         AuditQuery query,
         AuditExportFormat format,
         TextWriter output,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        long? maxRecords = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ThrowIfInvalid(query with { Limit = 1 });
+        if (maxRecords is < 0)
+        {
+            throw new AuditValidationException($"maxRecords is {maxRecords}: use 0 or more.");
+        }
+
         if (format == AuditExportFormat.Csv)
         {
             await AuditCsvWriter.WriteHeaderAsync(output, cancellationToken).ConfigureAwait(false);
@@ -228,6 +234,11 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
 
             foreach (var record in records)
             {
+                if (written >= maxRecords)
+                {
+                    break;
+                }
+
                 switch (format)
                 {
                     case AuditExportFormat.JsonLines:
@@ -254,7 +265,7 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
                 }
             }
 
-            if (records.Count < ExportPageSize)
+            if (records.Count < ExportPageSize || written >= maxRecords)
             {
                 break;
             }

@@ -7,8 +7,9 @@ using Guardrail.Auditing;
 
 namespace Guardrail.Audit.Export;
 
-/// <summary>Writes decisions as JSON Lines: every field, snake_case names, one object per line.</summary>
-internal static class AuditJsonLinesWriter
+/// <summary>The JSON shape of a decision: every field, snake_case names, wire names for enums, times in ISO 8601 UTC,
+/// latency in milliseconds. Shared by the exports, the CLI and the admin API so that all three agree.</summary>
+public static class AuditJsonLinesWriter
 {
     // The export is a file for people and tools, not HTML: keep non-ASCII text readable.
     internal static readonly JsonWriterOptions Options = new()
@@ -17,8 +18,12 @@ internal static class AuditJsonLinesWriter
         Indented = false,
     };
 
-    public static Task WriteAsync(TextWriter output, AuditRecord record, CancellationToken cancellationToken) =>
-        WriteLineAsync(output, json => WriteObject(json, record), cancellationToken);
+    /// <summary>Writes <paramref name="record"/> as one JSON object and a line feed.</summary>
+    public static Task WriteAsync(TextWriter output, AuditRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return WriteLineAsync(output, json => WriteObject(json, record), cancellationToken);
+    }
 
     /// <summary>Writes one object with <paramref name="write"/> and a line feed.</summary>
     internal static async Task WriteLineAsync(TextWriter output, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
@@ -33,8 +38,11 @@ internal static class AuditJsonLinesWriter
         await output.WriteAsync("\n".AsMemory(), cancellationToken).ConfigureAwait(false);
     }
 
-    private static void WriteObject(Utf8JsonWriter json, AuditRecord r)
+    /// <summary>Writes <paramref name="r"/> as a JSON object, for embedding in a larger document.</summary>
+    public static void WriteObject(Utf8JsonWriter json, AuditRecord r)
     {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(r);
         json.WriteStartObject();
         json.WriteString("id", r.Id);
         json.WriteString("time", r.Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
