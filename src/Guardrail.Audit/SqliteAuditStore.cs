@@ -125,24 +125,22 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
     }
 
     /// <summary>The decision with this id, or null.</summary>
-    public Task<AuditRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    public async Task<AuditRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        cancellationToken.ThrowIfCancellationRequested();
-        using var connection = _connections.Open();
-        return Task.FromResult(Get(connection, id));
+        await using var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await GetAsync(connection, id, transaction: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page of the decisions matching <paramref name="query"/>, with the total count.</summary>
     /// <exception cref="AuditValidationException">The query is invalid.</exception>
-    public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         ThrowIfInvalid(query);
-        cancellationToken.ThrowIfCancellationRequested();
-        using var connection = _connections.Open();
+        await using var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         // One read transaction: the page and its count come from the same snapshot.
-        using var transaction = connection.BeginTransaction(deferred: true);
-        var records = ReadPage(connection, transaction, query, query.Limit + 1);
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        var records = await ReadPageAsync(connection, transaction, query, query.Limit + 1, cancellationToken).ConfigureAwait(false);
         string? next = null;
         if (records.Count > query.Limit)
         {
@@ -150,14 +148,14 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
             next = records[^1].Id;
         }
 
-        var total = Count(connection, transaction, query);
-        transaction.Commit();
-        return Task.FromResult(new AuditPage { Records = records, NextCursor = next, TotalCount = total });
+        var total = await CountAsync(connection, transaction, query, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new AuditPage { Records = records, NextCursor = next, TotalCount = total };
     }
 
     /// <summary>Labels a decision; returns the updated decision, or null when there is no decision with that id.</summary>
     /// <exception cref="AuditValidationException">The label request is invalid; every problem is listed.</exception>
-    public Task<AuditRecord?> LabelAsync(string id, AuditLabelRequest request, CancellationToken cancellationToken)
+    public async Task<AuditRecord?> LabelAsync(string id, AuditLabelRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(request);
@@ -167,10 +165,9 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
             throw new AuditValidationException(errors);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        using var connection = _connections.Open();
-        using var transaction = connection.BeginTransaction();
-        using (var command = connection.CreateCommand())
+        await using var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction();
+        await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
             command.CommandText =
@@ -183,15 +180,15 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
             command.Parameters.AddWithValue("$note", (object?)request.Note ?? DBNull.Value);
             command.Parameters.AddWithValue("$at", _timeProvider.GetUtcNow().UtcTicks);
             command.Parameters.AddWithValue("$id", id);
-            if (command.ExecuteNonQuery() == 0)
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
-                return Task.FromResult<AuditRecord?>(null);
+                return null;
             }
         }
 
-        var updated = Get(connection, id, transaction);
-        transaction.Commit();
-        return Task.FromResult(updated);
+        var updated = await GetAsync(connection, id, transaction, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return updated;
     }
 
     /// <summary>Writes every decision matching <paramref name="query"/> (all pages; <see cref="AuditQuery.Limit"/> is
@@ -227,9 +224,11 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
         while (true)
         {
             List<AuditRecord> records;
-            using (var connection = _connections.Open())
+            // A connection per page: a long export holds no read snapshot open, so checkpoints are not held back.
+            var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
             {
-                records = ReadPage(connection, transaction: null, page, ExportPageSize);
+                records = await ReadPageAsync(connection, transaction: null, page, ExportPageSize, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var record in records)
@@ -279,29 +278,29 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
 
     /// <summary>Counts of the decisions matching <paramref name="query"/> by action, direction, verdict, category and
     /// label. Paging fields are ignored.</summary>
-    public Task<AuditStats> GetStatsAsync(AuditQuery query, CancellationToken cancellationToken)
+    public async Task<AuditStats> GetStatsAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         ThrowIfInvalid(query with { Limit = 1, After = null });
-        cancellationToken.ThrowIfCancellationRequested();
-        using var connection = _connections.Open();
-        using var transaction = connection.BeginTransaction(deferred: true);
+        await using var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        const string Decisions = "FROM decisions d";
         var stats = new AuditStats
         {
-            Total = Count(connection, transaction, query),
-            ByAction = Group(connection, transaction, query, "d.action", "FROM decisions d"),
-            ByDirection = Group(connection, transaction, query, "d.direction", "FROM decisions d"),
-            ByVerdict = Group(connection, transaction, query, "d.verdict", "FROM decisions d"),
-            ByLabel = Group(connection, transaction, query, "d.label", "FROM decisions d"),
-            ByCategory = Group(connection, transaction, query, "c.code",
-                "FROM decision_categories c JOIN decisions d ON d.seq = c.decision_seq"),
+            Total = await CountAsync(connection, transaction, query, cancellationToken).ConfigureAwait(false),
+            ByAction = await GroupAsync(connection, transaction, query, "d.action", Decisions, cancellationToken).ConfigureAwait(false),
+            ByDirection = await GroupAsync(connection, transaction, query, "d.direction", Decisions, cancellationToken).ConfigureAwait(false),
+            ByVerdict = await GroupAsync(connection, transaction, query, "d.verdict", Decisions, cancellationToken).ConfigureAwait(false),
+            ByLabel = await GroupAsync(connection, transaction, query, "d.label", Decisions, cancellationToken).ConfigureAwait(false),
+            ByCategory = await GroupAsync(connection, transaction, query, "c.code",
+                "FROM decision_categories c JOIN decisions d ON d.seq = c.decision_seq", cancellationToken).ConfigureAwait(false),
         };
-        transaction.Commit();
-        return Task.FromResult(stats);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return stats;
     }
 
     /// <summary>Deletes records older than <see cref="SqliteAuditStoreOptions.RetentionDays"/> now; returns how many.</summary>
     public Task<long> PurgeAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(_purger.PurgeNow(cancellationToken));
+        Task.Run(() => _purger.PurgeNow(cancellationToken), cancellationToken);
 
     /// <summary>The writer's counters since the store opened.</summary>
     public AuditWriterStats GetWriterStats() => _metrics.Snapshot(_writer.QueueDepth, Options.QueueCapacity);
@@ -347,6 +346,14 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
             errors.Add("label categories must not be null or hold empty codes.");
         }
 
+        if (!Enum.IsDefined(record.Direction) || !Enum.IsDefined(record.Verdict) || !Enum.IsDefined(record.Action) ||
+            (record.ShadowAction is { } shadow && !Enum.IsDefined(shadow)) ||
+            (record.ContentRetention is { } retention && !Enum.IsDefined(retention)) ||
+            (record.Label is { } label && !Enum.IsDefined(label)))
+        {
+            errors.Add("direction, verdict, action, shadow action, content retention and label must be defined values.");
+        }
+
         if (!double.IsFinite(record.UnsafeProbability) || !double.IsFinite(record.Threshold))
         {
             errors.Add("unsafe probability and threshold must be finite numbers.");
@@ -373,27 +380,36 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
         }
     }
 
-    private static AuditRecord? Get(SqliteConnection connection, string id, SqliteTransaction? transaction = null)
+    private static async Task<AuditRecord?> GetAsync(
+        SqliteConnection connection,
+        string id,
+        SqliteTransaction? transaction,
+        CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"SELECT {AuditRecordRows.SelectColumns} FROM decisions d WHERE d.id = $id;";
         command.Parameters.AddWithValue("$id", id);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? AuditRecordRows.Read(reader) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? AuditRecordRows.Read(reader) : null;
     }
 
-    private static List<AuditRecord> ReadPage(SqliteConnection connection, SqliteTransaction? transaction, AuditQuery query, int limit)
+    private static async Task<List<AuditRecord>> ReadPageAsync(
+        SqliteConnection connection,
+        SqliteTransaction? transaction,
+        AuditQuery query,
+        int limit,
+        CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         var where = AuditQueryBuilder.Where(command, query, includeCursor: true);
         command.CommandText =
             $"SELECT {AuditRecordRows.SelectColumns} FROM decisions d{where}{AuditQueryBuilder.OrderBy(query)} LIMIT $limit;";
         command.Parameters.AddWithValue("$limit", limit);
         var records = new List<AuditRecord>(Math.Min(limit, 256));
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             records.Add(AuditRecordRows.Read(reader));
         }
@@ -401,29 +417,34 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
         return records;
     }
 
-    private static long Count(SqliteConnection connection, SqliteTransaction transaction, AuditQuery query)
+    private static async Task<long> CountAsync(
+        SqliteConnection connection,
+        SqliteTransaction transaction,
+        AuditQuery query,
+        CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         var where = AuditQueryBuilder.Where(command, query, includeCursor: false);
         command.CommandText = $"SELECT COUNT(*) FROM decisions d{where};";
-        return (long)command.ExecuteScalar()!;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private static Dictionary<string, long> Group(
+    private static async Task<Dictionary<string, long>> GroupAsync(
         SqliteConnection connection,
         SqliteTransaction transaction,
         AuditQuery query,
         string key,
-        string from)
+        string from,
+        CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         var where = AuditQueryBuilder.Where(command, query, includeCursor: false);
         command.CommandText = $"SELECT {key}, COUNT(*) {from}{where} GROUP BY {key} ORDER BY {key};";
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!reader.IsDBNull(0))
             {

@@ -60,6 +60,14 @@ internal sealed class AuditConnectionFactory
         }
     }
 
+    /// <summary>As <see cref="Open"/>, for async callers. Microsoft.Data.Sqlite opens synchronously either way; this
+    /// keeps cancellation and exceptions on the returned task.</summary>
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Open());
+    }
+
     /// <summary>Opens the writer's connection: as <see cref="Open"/>, and switches the file to WAL.</summary>
     public SqliteConnection OpenWriter()
     {
