@@ -11,5 +11,6 @@ var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
 {
     ClassifyCommand.Create(loggerFactory),
     ModelCommands.Create(loggerFactory),
+    AuditCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,75 @@
+using Guardrail.Auditing;
+
+namespace Guardrail.Audit.Querying;
+
+/// <summary>Which decisions to list, count, export or summarise. Every filter left null matches everything; filters
+/// combine with AND.</summary>
+public sealed record AuditQuery
+{
+    /// <summary>Largest page <see cref="Limit"/> accepted.</summary>
+    public const int MaxLimit = 1_000;
+
+    /// <summary>Decisions at or after this time.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Decisions before this time (exclusive).</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    public string? Tenant { get; init; }
+
+    public AuditDirection? Direction { get; init; }
+
+    public AuditAction? Action { get; init; }
+
+    public AuditVerdict? Verdict { get; init; }
+
+    /// <summary>Decisions that named this category code.</summary>
+    public string? Category { get; init; }
+
+    public string? PolicyId { get; init; }
+
+    public AuditLabel? Label { get; init; }
+
+    /// <summary>Only decisions no reviewer has labelled yet.</summary>
+    public bool UnlabelledOnly { get; init; }
+
+    /// <summary>Words that must all occur in the stored content. Taken literally: FTS5 operators and quotes in the
+    /// text are searched for, not interpreted.</summary>
+    public string? Search { get; init; }
+
+    /// <summary>Keyset cursor: start after this decision id (the previous page's <see cref="AuditPage.NextCursor"/>).</summary>
+    public string? After { get; init; }
+
+    /// <summary>Page size, 1 to <see cref="MaxLimit"/>. Default 50. Exports ignore it and return every match.</summary>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Newest first by default, as reviewers read.</summary>
+    public AuditSortOrder Order { get; init; } = AuditSortOrder.NewestFirst;
+
+    /// <summary>Every problem with this query; empty when it can run.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Limit is < 1 or > MaxLimit)
+        {
+            errors.Add($"limit is {Limit}: use 1 to {MaxLimit}.");
+        }
+
+        if (Since is { } since && Until is { } until && since >= until)
+        {
+            errors.Add($"since ({since:O}) must be before until ({until:O}).");
+        }
+
+        if (Label is not null && UnlabelledOnly)
+        {
+            errors.Add("label and unlabelled-only exclude each other: choose one.");
+        }
+
+        if (After is not null && !AuditIdGenerator.TryGetTime(After, out _))
+        {
+            errors.Add($"after '{After}' is not a decision id.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text;
+using Guardrail.Auditing;
+using Microsoft.Data.Sqlite;
+
+namespace Guardrail.Audit.Querying;
+
+/// <summary>Builds the SQL for an <see cref="AuditQuery"/>. Every user value travels as a parameter; only fixed SQL
+/// fragments are concatenated.</summary>
+internal static class AuditQueryBuilder
+{
+    /// <summary>Adds the query's filters to <paramref name="command"/> as parameters and returns the WHERE clause
+    /// (empty when nothing filters) over the table alias <c>d</c>.</summary>
+    /// <param name="command">The command that will run the SQL.</param>
+    /// <param name="query">The filters.</param>
+    /// <param name="includeCursor">False for counts and stats, which cover every page.</param>
+    public static string Where(SqliteCommand command, AuditQuery query, bool includeCursor)
+    {
+        var conditions = new List<string>();
+        void Add(string condition, string name, object value)
+        {
+            conditions.Add(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.Since is { } since)
+        {
+            Add("d.time_ticks >= $since", "$since", since.UtcTicks);
+        }
+
+        if (query.Until is { } until)
+        {
+            Add("d.time_ticks < $until", "$until", until.UtcTicks);
+        }
+
+        if (query.Tenant is { } tenant)
+        {
+            Add("d.tenant = $tenant", "$tenant", tenant);
+        }
+
+        if (query.Direction is { } direction)
+        {
+            Add("d.direction = $direction", "$direction", direction.ToWire());
+        }
+
+        if (query.Action is { } action)
+        {
+            Add("d.action = $action", "$action", action.ToWire());
+        }
+
+        if (query.Verdict is { } verdict)
+        {
+            Add("d.verdict = $verdict", "$verdict", verdict.ToWire());
+        }
+
+        if (query.Category is { } category)
+        {
+            Add("d.seq IN (SELECT c.decision_seq FROM decision_categories c WHERE c.code = $category)", "$category", category);
+        }
+
+        if (query.PolicyId is { } policy)
+        {
+            Add("d.policy_id = $policy", "$policy", policy);
+        }
+
+        if (query.Label is { } label)
+        {
+            Add("d.label = $label", "$label", label.ToWire());
+        }
+
+        if (query.UnlabelledOnly)
+        {
+            conditions.Add("d.label IS NULL");
+        }
+
+        if (FullTextQuery.Build(query.Search) is { } match)
+        {
+            Add("d.seq IN (SELECT rowid FROM decisions_fts WHERE decisions_fts MATCH $search)", "$search", match);
+        }
+
+        if (includeCursor && query.After is { } after)
+        {
+            Add(query.Order == AuditSortOrder.NewestFirst ? "d.id < $after" : "d.id > $after", "$after", after);
+        }
+
+        if (conditions.Count == 0)
+        {
+            return "";
+        }
+
+        var builder = new StringBuilder(" WHERE ");
+        builder.AppendJoin(" AND ", conditions);
+        return builder.ToString();
+    }
+
+    /// <summary>ORDER BY for the query's sort order; ids sort by time.</summary>
+    public static string OrderBy(AuditQuery query) =>
+        query.Order == AuditSortOrder.NewestFirst ? " ORDER BY d.id DESC" : " ORDER BY d.id ASC";
+}

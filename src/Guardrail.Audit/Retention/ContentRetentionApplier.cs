@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
+using Guardrail.Auditing;
+
+namespace Guardrail.Audit.Retention;
+
+/// <summary>Reduces a record's content to what its retention mode keeps, and computes the content hash.</summary>
+/// <remarks>Runs on the producer's thread, before the record is queued: redaction is CPU work that would
+/// otherwise serialise behind the single writer, and content the store must not keep never sits in the queue.</remarks>
+internal static class ContentRetentionApplier
+{
+    public static AuditRecord Apply(AuditRecord record, AuditContentRetention defaultMode)
+    {
+        var mode = record.ContentRetention ?? defaultMode;
+        var content = record.Content ?? "";
+        var kept = mode switch
+        {
+            AuditContentRetention.Full => record.Content,
+            AuditContentRetention.Redacted => record.Content is null ? null : ContentRedactor.Redact(record.Content),
+            AuditContentRetention.Hash or AuditContentRetention.None => null,
+            _ => throw new ArgumentOutOfRangeException(nameof(defaultMode), mode, "Unknown content retention mode."),
+        };
+
+        return record with
+        {
+            Content = kept,
+            ContentRetention = mode,
+            ContentHash = Hash(content),
+        };
+    }
+
+    public static string Hash(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+}

@@ -1,0 +1,89 @@
+using Guardrail.Auditing;
+
+namespace Guardrail.Audit;
+
+/// <summary>Settings of the embedded SQLite audit store (configuration section <c>Guardrail:Audit</c>).</summary>
+public sealed record SqliteAuditStoreOptions
+{
+    /// <summary>Largest <see cref="QueueCapacity"/> accepted; beyond it a stalled disk hides for too long.</summary>
+    public const int MaxQueueCapacity = 1_000_000;
+
+    /// <summary>Path of the database file. Its directory is created when missing. Required.</summary>
+    public string DatabasePath { get; init; } = "";
+
+    /// <summary>Create the database when the file does not exist. The CLI turns this off so that a mistyped path
+    /// is an error rather than an empty log. Default true.</summary>
+    public bool CreateIfMissing { get; init; } = true;
+
+    /// <summary>Retention applied to records that do not name their own. Default <see cref="AuditContentRetention.Redacted"/>.</summary>
+    public AuditContentRetention ContentRetention { get; init; } = AuditContentRetention.Redacted;
+
+    /// <summary>Records older than this many days are deleted by the purge. 0 keeps records forever. Default 0;
+    /// range 0 to 36500.</summary>
+    public int RetentionDays { get; init; }
+
+    /// <summary>How often the background purge runs when <see cref="RetentionDays"/> is set. Zero turns the
+    /// background purge off (<see cref="SqliteAuditStore.PurgeAsync"/> can still be called). Default 1 hour.</summary>
+    public TimeSpan PurgeInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Records that may wait for the writer. Default 10,000; range 1 to <see cref="MaxQueueCapacity"/>.</summary>
+    public int QueueCapacity { get; init; } = 10_000;
+
+    /// <summary>Most records committed in one transaction. Default 1,000; range 1 to 100,000.</summary>
+    public int MaxBatchSize { get; init; } = 1_000;
+
+    /// <summary>How long a producer waits for room in a full queue before the write fails with
+    /// <see cref="AuditQueueFullException"/>. Default 2 seconds; range 0 to 5 minutes.</summary>
+    public TimeSpan EnqueueTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a connection waits for another writer's lock (a label, a purge, the CLI). Default 10
+    /// seconds; range 1 second to 10 minutes.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Every problem with these settings, each naming its key; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(DatabasePath))
+        {
+            errors.Add("Audit:DatabasePath is required: set it to the path of the SQLite file, for example /var/lib/guardrail/audit.db.");
+        }
+
+        if (!Enum.IsDefined(ContentRetention))
+        {
+            errors.Add("Audit:ContentRetention must be one of full, redacted, hash, none.");
+        }
+
+        if (RetentionDays is < 0 or > 36_500)
+        {
+            errors.Add($"Audit:RetentionDays is {RetentionDays}: use 0 (keep forever) to 36500.");
+        }
+
+        if (PurgeInterval < TimeSpan.Zero)
+        {
+            errors.Add("Audit:PurgeInterval must not be negative; use 00:00:00 to turn the background purge off.");
+        }
+
+        if (QueueCapacity is < 1 or > MaxQueueCapacity)
+        {
+            errors.Add($"Audit:QueueCapacity is {QueueCapacity}: use 1 to {MaxQueueCapacity}.");
+        }
+
+        if (MaxBatchSize is < 1 or > 100_000)
+        {
+            errors.Add($"Audit:MaxBatchSize is {MaxBatchSize}: use 1 to 100000.");
+        }
+
+        if (EnqueueTimeout < TimeSpan.Zero || EnqueueTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Audit:EnqueueTimeout is {EnqueueTimeout}: use 00:00:00 to 00:05:00.");
+        }
+
+        if (BusyTimeout < TimeSpan.FromSeconds(1) || BusyTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Audit:BusyTimeout is {BusyTimeout}: use 00:00:01 to 00:10:00.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,540 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Guardrail.Audit;
+using Guardrail.Audit.Export;
+using Guardrail.Audit.Labelling;
+using Guardrail.Audit.Querying;
+using Guardrail.Auditing;
+
+namespace Guardrail.Cli.Commands;
+
+/// <summary><c>guardrail audit list|show|label|export|stats</c>: the audit log from the command line, with the filters
+/// of the review page.</summary>
+/// <remarks>Exit codes: 0 done, 1 no such decision or database, 2 invalid arguments (every problem is listed).</remarks>
+internal static class AuditCommands
+{
+    private const int Ok = 0;
+    private const int NotFound = 1;
+    private const int Usage = 2;
+
+    public static Command Create(TimeProvider? timeProvider = null)
+    {
+        var clock = timeProvider ?? TimeProvider.System;
+        var audit = new Command("audit", "Read, label and export the audit log of moderation decisions.");
+        audit.Subcommands.Add(CreateList(clock));
+        audit.Subcommands.Add(CreateShow());
+        audit.Subcommands.Add(CreateLabel());
+        audit.Subcommands.Add(CreateExport(clock));
+        audit.Subcommands.Add(CreateStats(clock));
+        return audit;
+    }
+
+    private static Command CreateList(TimeProvider clock)
+    {
+        var db = DbOption();
+        var filters = new FilterOptions();
+        var limit = new Option<int>("--limit") { Description = "Decisions per page (1 to 1000).", DefaultValueFactory = _ => 50 };
+        var after = new Option<string?>("--after") { Description = "Continue after this decision id (printed under the previous page)." };
+        var format = FormatOption("table", "jsonl", "csv");
+        var command = new Command("list", "List decisions, newest first.") { db, limit, after, format };
+        filters.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var errors = new List<string>();
+            var query = filters.Build(result, clock, errors) with { Limit = result.GetValue(limit), After = result.GetValue(after) };
+            errors.AddRange(query.Validate());
+            if (Fail(result, errors))
+            {
+                return Usage;
+            }
+
+            return await WithStoreAsync(result, db, async store =>
+            {
+                switch (result.GetValue(format))
+                {
+                    case "jsonl":
+                        await store.ExportAsync(query, AuditExportFormat.JsonLines, output, ct, query.Limit);
+                        break;
+                    case "csv":
+                        await store.ExportAsync(query, AuditExportFormat.Csv, output, ct, query.Limit);
+                        break;
+                    default:
+                        var page = await store.QueryAsync(query, ct);
+                        await WriteTableAsync(output, page, ct);
+                        break;
+                }
+
+                return Ok;
+            });
+        });
+        return command;
+    }
+
+    private static Command CreateShow()
+    {
+        var db = DbOption();
+        var id = new Argument<string>("id") { Description = "The decision id." };
+        var format = FormatOption("table", "jsonl");
+        var command = new Command("show", "Show one decision with its conversation.") { db, id, format };
+        command.SetAction(async (result, ct) => await WithStoreAsync(result, db, async store =>
+        {
+            var record = await store.GetAsync(result.GetRequiredValue(id), ct);
+            if (record is null)
+            {
+                await result.InvocationConfiguration.Error.WriteLineAsync($"No decision {result.GetValue(id)}.");
+                return NotFound;
+            }
+
+            await WriteRecordAsync(result, record, string.Equals(result.GetValue(format), "jsonl", StringComparison.Ordinal), ct);
+            return Ok;
+        }));
+        return command;
+    }
+
+    private static Command CreateLabel()
+    {
+        var db = DbOption();
+        var id = new Argument<string>("id") { Description = "The decision id." };
+        var label = new Option<string>("--label") { Description = "confirmed, false_positive or false_negative.", Required = true };
+        var reviewer = new Option<string>("--reviewer") { Description = "Who is labelling.", Required = true };
+        var note = new Option<string?>("--note") { Description = "Why." };
+        var categories = new Option<string[]>("--category")
+        {
+            Description = "With false_negative: a category the content violates (repeat for several).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var format = FormatOption("table", "jsonl");
+        var command = new Command("label", "Label a decision as confirmed, false_positive or false_negative.")
+        {
+            db, id, label, reviewer, note, categories, format,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var errors = new List<string>();
+            if (!AuditNames.TryParseLabel(result.GetValue(label), out var parsed))
+            {
+                errors.Add($"--label '{result.GetValue(label)}' is not one of confirmed, false_positive, false_negative.");
+            }
+
+            var request = new AuditLabelRequest
+            {
+                Label = parsed,
+                Reviewer = result.GetValue(reviewer) ?? "",
+                Note = result.GetValue(note),
+                Categories = result.GetValue(categories) ?? [],
+            };
+            if (errors.Count == 0)
+            {
+                errors.AddRange(request.Validate().Select(e => "--" + e));
+            }
+
+            if (Fail(result, errors))
+            {
+                return Usage;
+            }
+
+            return await WithStoreAsync(result, db, async store =>
+            {
+                var updated = await store.LabelAsync(result.GetRequiredValue(id), request, ct);
+                if (updated is null)
+                {
+                    await result.InvocationConfiguration.Error.WriteLineAsync($"No decision {result.GetValue(id)}.");
+                    return NotFound;
+                }
+
+                await WriteRecordAsync(result, updated, string.Equals(result.GetValue(format), "jsonl", StringComparison.Ordinal), ct);
+                return Ok;
+            });
+        });
+        return command;
+    }
+
+    private static Command CreateExport(TimeProvider clock)
+    {
+        var db = DbOption();
+        var filters = new FilterOptions();
+        var format = FormatOption("jsonl", "csv", "eval");
+        var outputPath = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var limit = new Option<long?>("--limit") { Description = "Export at most this many decisions (default: all)." };
+        var command = new Command("export",
+            "Export matching decisions as JSON Lines or CSV, or labelled ones as an evaluation set (eval).")
+        {
+            db, format, outputPath, limit,
+        };
+        filters.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var errors = new List<string>();
+            var query = filters.Build(result, clock, errors);
+            errors.AddRange(query.Validate());
+            if (result.GetValue(limit) is < 0)
+            {
+                errors.Add("--limit must be 0 or more.");
+            }
+
+            if (Fail(result, errors))
+            {
+                return Usage;
+            }
+
+            var exportFormat = result.GetValue(format) switch
+            {
+                "csv" => AuditExportFormat.Csv,
+                "eval" => AuditExportFormat.EvaluationSet,
+                _ => AuditExportFormat.JsonLines,
+            };
+            return await WithStoreAsync(result, db, async store =>
+            {
+                AuditExportResult exported;
+                if (result.GetValue(outputPath) is { } file)
+                {
+                    var writer = new StreamWriter(file.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                    await using (writer.ConfigureAwait(false))
+                    {
+                        exported = await store.ExportAsync(query, exportFormat, writer, ct, result.GetValue(limit));
+                    }
+                }
+                else
+                {
+                    exported = await store.ExportAsync(query, exportFormat, result.InvocationConfiguration.Output, ct, result.GetValue(limit));
+                }
+
+                await result.InvocationConfiguration.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Exported {exported.Written} decisions{(exported.Skipped > 0 ? $", skipped {exported.Skipped} (unlabelled, no stored content, or confirmed errors)" : "")}."));
+                return Ok;
+            });
+        });
+        return command;
+    }
+
+    private static Command CreateStats(TimeProvider clock)
+    {
+        var db = DbOption();
+        var filters = new FilterOptions();
+        var format = FormatOption("table", "jsonl");
+        var command = new Command("stats", "Count matching decisions by action, direction, verdict, category and label.") { db, format };
+        filters.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var errors = new List<string>();
+            var query = filters.Build(result, clock, errors);
+            errors.AddRange(query.Validate());
+            if (Fail(result, errors))
+            {
+                return Usage;
+            }
+
+            return await WithStoreAsync(result, db, async store =>
+            {
+                var stats = await store.GetStatsAsync(query, ct);
+                var output = result.InvocationConfiguration.Output;
+                if (string.Equals(result.GetValue(format), "jsonl", StringComparison.Ordinal))
+                {
+                    await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>(StringComparer.Ordinal)
+                    {
+                        ["total"] = stats.Total,
+                        ["by_action"] = stats.ByAction,
+                        ["by_direction"] = stats.ByDirection,
+                        ["by_verdict"] = stats.ByVerdict,
+                        ["by_category"] = stats.ByCategory,
+                        ["by_label"] = stats.ByLabel,
+                    }));
+                    return Ok;
+                }
+
+                var text = new StringBuilder();
+                text.Append(CultureInfo.InvariantCulture, $"total: {stats.Total}\n");
+                AppendCounts(text, "action", stats.ByAction);
+                AppendCounts(text, "direction", stats.ByDirection);
+                AppendCounts(text, "verdict", stats.ByVerdict);
+                AppendCounts(text, "category", stats.ByCategory);
+                AppendCounts(text, "label", stats.ByLabel);
+                await output.WriteAsync(text.ToString().AsMemory(), ct);
+                return Ok;
+            });
+        });
+        return command;
+    }
+
+    private static Option<string> DbOption() => new("--db")
+    {
+        Description = "Path of the audit database (Guardrail:Audit:DatabasePath).",
+        Required = true,
+    };
+
+    private static Option<string> FormatOption(params string[] formats)
+    {
+        var option = new Option<string>("--format")
+        {
+            Description = "Output format: " + string.Join(", ", formats) + ".",
+            DefaultValueFactory = _ => formats[0],
+        };
+        option.AcceptOnlyFromAmong(formats);
+        return option;
+    }
+
+    private static async Task<int> WithStoreAsync(ParseResult result, Option<string> db, Func<SqliteAuditStore, Task<int>> action)
+    {
+        SqliteAuditStore store;
+        try
+        {
+            store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+            {
+                DatabasePath = result.GetRequiredValue(db),
+                // Reading the log must not create an empty one at a mistyped path, nor purge what a server keeps.
+                CreateIfMissing = false,
+                RetentionDays = 0,
+                PurgeInterval = TimeSpan.Zero,
+            });
+        }
+        catch (FileNotFoundException ex)
+        {
+            await result.InvocationConfiguration.Error.WriteLineAsync(ex.Message);
+            return NotFound;
+        }
+
+        await using (store.ConfigureAwait(false))
+        {
+            try
+            {
+                return await action(store);
+            }
+            catch (AuditValidationException ex)
+            {
+                Fail(result, ex.Errors);
+                return Usage;
+            }
+        }
+    }
+
+    private static bool Fail(ParseResult result, IReadOnlyList<string> errors)
+    {
+        foreach (var error in errors)
+        {
+            result.InvocationConfiguration.Error.WriteLine(error);
+        }
+
+        return errors.Count > 0;
+    }
+
+    private static async Task WriteTableAsync(TextWriter output, AuditPage page, CancellationToken ct)
+    {
+        string[] header = ["ID", "TIME (UTC)", "TENANT", "DIRECTION", "VERDICT", "ACTION", "P(UNSAFE)", "CATEGORIES", "POLICY", "LABEL"];
+        var rows = new List<string[]> { header };
+        rows.AddRange(page.Records.Select(r => new[]
+        {
+            r.Id,
+            r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            r.Tenant,
+            r.Direction.ToWire(),
+            r.Verdict.ToWire(),
+            r.Action.ToWire(),
+            r.UnsafeProbability.ToString("0.000", CultureInfo.InvariantCulture),
+            r.Categories.Count == 0 ? "-" : string.Join(',', r.Categories),
+            r.PolicyId,
+            r.Label?.ToWire() ?? "-",
+        }));
+        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(row => row[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            for (var c = 0; c < row.Length; c++)
+            {
+                text.Append(c == row.Length - 1 ? row[c] : row[c].PadRight(widths[c] + 2));
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"{page.Records.Count} of {page.TotalCount} matching decisions shown.");
+        if (page.NextCursor is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" Next page: --after {page.NextCursor}");
+        }
+
+        text.Append('\n');
+        await output.WriteAsync(text.ToString().AsMemory(), ct);
+    }
+
+    private static async Task WriteRecordAsync(ParseResult result, AuditRecord r, bool json, CancellationToken ct)
+    {
+        var output = result.InvocationConfiguration.Output;
+        if (json)
+        {
+            await AuditJsonLinesWriter.WriteAsync(output, r, ct);
+            return;
+        }
+
+        var text = new StringBuilder();
+        void Line(string name, string? value) => text.Append(CultureInfo.InvariantCulture, $"{name,-18}{value ?? "-"}\n");
+        Line("id", r.Id);
+        Line("time", r.Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        Line("tenant", r.Tenant);
+        Line("key id", r.KeyId);
+        Line("route", r.Route);
+        Line("model", r.Model);
+        Line("request id", r.RequestId);
+        Line("direction", r.Direction.ToWire());
+        Line("verdict", r.Verdict.ToWire());
+        Line("action", r.Action.ToWire());
+        Line("categories", r.Categories.Count == 0 ? null : string.Join(", ", r.Categories));
+        Line("p(unsafe)", r.UnsafeProbability.ToString("0.0000", CultureInfo.InvariantCulture));
+        Line("threshold", r.Threshold.ToString("0.0000", CultureInfo.InvariantCulture));
+        Line("policy", $"{r.PolicyId} ({r.PolicyVersion})");
+        Line("shadow action", r.ShadowAction?.ToWire());
+        Line("classifier", r.ClassifierModel);
+        Line("latency", r.ClassificationLatency.TotalMilliseconds.ToString("0.0 'ms'", CultureInfo.InvariantCulture));
+        Line("cache hit", r.CacheHit ? "yes" : "no");
+        Line("truncated", r.Truncated ? "yes" : "no");
+        Line("retention", r.ContentRetention?.ToWire());
+        Line("content sha256", r.ContentHash);
+        Line("label", r.Label?.ToWire());
+        if (r.Label is not null)
+        {
+            Line("label categories", r.LabelCategories.Count == 0 ? null : string.Join(", ", r.LabelCategories));
+            Line("reviewer", r.Reviewer);
+            Line("note", r.LabelNote);
+            Line("labelled at", r.LabelledAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        }
+
+        text.Append("content:\n");
+        text.Append(r.Content ?? "(not kept)").Append('\n');
+        await output.WriteAsync(text.ToString().AsMemory(), ct);
+    }
+
+    private static void AppendCounts(StringBuilder text, string name, IReadOnlyDictionary<string, long> counts)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"by {name}:");
+        if (counts.Count == 0)
+        {
+            text.Append(" -");
+        }
+
+        foreach (var (key, count) in counts)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" {key}={count}");
+        }
+
+        text.Append('\n');
+    }
+
+    /// <summary>The filter options shared by list, export and stats.</summary>
+    private sealed class FilterOptions
+    {
+        private readonly Option<string?> _tenant = new("--tenant") { Description = "Only this tenant." };
+        private readonly Option<string?> _action = new("--action") { Description = "allow, flag or block." };
+        private readonly Option<string?> _direction = new("--direction") { Description = "prompt or response." };
+        private readonly Option<string?> _verdict = new("--verdict") { Description = "safe, unsafe or error." };
+        private readonly Option<string?> _category = new("--category") { Description = "Decisions naming this category code, such as S1." };
+        private readonly Option<string?> _policy = new("--policy") { Description = "Only this policy id." };
+        private readonly Option<string?> _label = new("--label") { Description = "confirmed, false_positive, false_negative, or none for unlabelled." };
+        private readonly Option<string?> _since = new("--since") { Description = "From this time: ISO 8601 (2026-11-22T10:00Z) or an age such as 30m, 24h, 7d." };
+        private readonly Option<string?> _until = new("--until") { Description = "Before this time, in the same forms as --since." };
+        private readonly Option<string?> _search = new("--search") { Description = "Words that must all occur in the stored conversation (taken literally)." };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_tenant);
+            command.Options.Add(_action);
+            command.Options.Add(_direction);
+            command.Options.Add(_verdict);
+            command.Options.Add(_category);
+            command.Options.Add(_policy);
+            command.Options.Add(_label);
+            command.Options.Add(_since);
+            command.Options.Add(_until);
+            command.Options.Add(_search);
+        }
+
+        /// <summary>The query the options describe; problems are added to <paramref name="errors"/>.</summary>
+        public AuditQuery Build(ParseResult result, TimeProvider clock, List<string> errors)
+        {
+            var query = new AuditQuery
+            {
+                Tenant = result.GetValue(_tenant),
+                Category = result.GetValue(_category),
+                PolicyId = result.GetValue(_policy),
+                Search = result.GetValue(_search),
+                Since = ParseTime(result.GetValue(_since), "--since", clock, errors),
+                Until = ParseTime(result.GetValue(_until), "--until", clock, errors),
+            };
+            if (result.GetValue(_action) is { } action)
+            {
+                query = AuditNames.TryParseAction(action, out var a)
+                    ? query with { Action = a }
+                    : Invalid(query, $"--action '{action}' is not one of allow, flag, block.");
+            }
+
+            if (result.GetValue(_direction) is { } direction)
+            {
+                query = AuditNames.TryParseDirection(direction, out var d)
+                    ? query with { Direction = d }
+                    : Invalid(query, $"--direction '{direction}' is not one of prompt, response.");
+            }
+
+            if (result.GetValue(_verdict) is { } verdict)
+            {
+                query = AuditNames.TryParseVerdict(verdict, out var v)
+                    ? query with { Verdict = v }
+                    : Invalid(query, $"--verdict '{verdict}' is not one of safe, unsafe, error.");
+            }
+
+            if (result.GetValue(_label) is { } label)
+            {
+                if (string.Equals(label, "none", StringComparison.OrdinalIgnoreCase))
+                {
+                    query = query with { UnlabelledOnly = true };
+                }
+                else
+                {
+                    query = AuditNames.TryParseLabel(label, out var l)
+                        ? query with { Label = l }
+                        : Invalid(query, $"--label '{label}' is not one of confirmed, false_positive, false_negative, none.");
+                }
+            }
+
+            return query;
+
+            AuditQuery Invalid(AuditQuery q, string error)
+            {
+                errors.Add(error);
+                return q;
+            }
+        }
+
+        private static DateTimeOffset? ParseTime(string? text, string name, TimeProvider clock, List<string> errors)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+
+            text = text.Trim();
+            if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+            {
+                TimeSpan? age = text[^1] switch
+                {
+                    's' => TimeSpan.FromSeconds(amount),
+                    'm' => TimeSpan.FromMinutes(amount),
+                    'h' => TimeSpan.FromHours(amount),
+                    'd' => TimeSpan.FromDays(amount),
+                    _ => null,
+                };
+                if (age is { } ago)
+                {
+                    return clock.GetUtcNow() - ago;
+                }
+            }
+
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+            {
+                return time;
+            }
+
+            errors.Add($"{name} '{text}' is neither an ISO 8601 time nor an age such as 30m, 24h or 7d.");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace Guardrail.Policies;
+
+/// <summary>A policy file read on its own, before its taxonomy and the other policies are known.</summary>
+internal sealed record PolicyDraft
+{
+    public required PolicySourceFile File { get; init; }
+
+    public required string? Id { get; init; }
+
+    public required PolicySourcePosition Position { get; init; }
+
+    public PolicySourcePosition? IdPosition { get; init; }
+
+    public string? Description { get; init; }
+
+    public bool IsDefault { get; init; }
+
+    public PolicySourcePosition? DefaultPosition { get; init; }
+
+    public string? TaxonomyId { get; init; }
+
+    public PolicySourcePosition? TaxonomyPosition { get; init; }
+
+    public double Threshold { get; init; } = Policy.DefaultThreshold;
+
+    public CategoryAction DefaultAction { get; init; } = CategoryAction.Block;
+
+    public PolicySourcePosition? DefaultActionPosition { get; init; }
+
+    public IReadOnlyList<CategoryActionEntry> CategoryActions { get; init; } = [];
+
+    public PolicySourcePosition? CategoriesPosition { get; init; }
+
+    public IReadOnlyList<CustomCategoryEntry> CustomCategories { get; init; } = [];
+
+    public bool CheckPrompts { get; init; } = true;
+
+    public bool CheckResponses { get; init; } = true;
+
+    public StreamingSettings Streaming { get; init; } = new();
+
+    public ErrorAction OnError { get; init; } = ErrorAction.Block;
+
+    public string RefusalText { get; init; } = Policy.DefaultRefusalText;
+
+    public BlockedPromptResponse BlockedPromptResponse { get; init; } = BlockedPromptResponse.Error;
+
+    public PolicyAppliesTo AppliesTo { get; init; } = PolicyAppliesTo.Nothing;
+
+    public string? Shadow { get; init; }
+
+    public PolicySourcePosition? ShadowPosition { get; init; }
+
+    public ContentRetention ContentRetention { get; init; } = ContentRetention.Inherit;
+}
+
+/// <summary>One entry of <c>categories</c>: a code and its action, with the code's position.</summary>
+internal sealed record CategoryActionEntry(string Code, CategoryAction Action, PolicySourcePosition Position);
+
+/// <summary>One entry of <c>custom_categories</c>.</summary>
+internal sealed record CustomCategoryEntry(string Code, string Name, string Description, CategoryAction? Action, PolicySourcePosition Position, PolicySourcePosition CodePosition);
