@@ -10,8 +10,29 @@ internal static class DefaultProxyConfiguration
     public const string ClusterId = "default";
     public const string PathPattern = "/v1/{**path}";
 
+    public const string ChatRouteId = "chat";
+    public const string CompletionsRouteId = "completions";
+
+    /// <summary>
+    /// Chat and legacy completions are moderated (secure by default); everything else under <c>/v1</c> (models,
+    /// embeddings) passes through.
+    /// </summary>
     public static IReadOnlyList<RouteConfig> Routes { get; } =
     [
+        new RouteConfig
+        {
+            RouteId = ChatRouteId,
+            ClusterId = ClusterId,
+            Match = new RouteMatch { Path = "/v1/chat/completions" },
+            Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [Moderation.ModeratedRoute.ApiKey] = Moderation.ModeratedRoute.ChatApi },
+        },
+        new RouteConfig
+        {
+            RouteId = CompletionsRouteId,
+            ClusterId = ClusterId,
+            Match = new RouteMatch { Path = "/v1/completions" },
+            Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [Moderation.ModeratedRoute.ApiKey] = Moderation.ModeratedRoute.CompletionsApi },
+        },
         new RouteConfig
         {
             RouteId = RouteId,

@@ -108,6 +108,12 @@ internal static class GatewayConfigurationValidator
             {
                 errors.Add($"{route.Path}:Match needs a Path (e.g. /v1/{{**path}}) or Hosts.");
             }
+
+            var api = route[$"Metadata:{Moderation.ModeratedRoute.ApiKey}"];
+            if (api is not null && !Moderation.ModeratedRoute.TryParseApi(api, out _))
+            {
+                errors.Add($"{route.Path}:Metadata:{Moderation.ModeratedRoute.ApiKey} '{api}' is not a moderated API: use '{Moderation.ModeratedRoute.ChatApi}' or '{Moderation.ModeratedRoute.CompletionsApi}', or remove it for a pass-through route.");
+            }
         }
     }
 
@@ -214,6 +220,14 @@ internal static class GatewayConfigurationValidator
             errors.Add($"{key} '{address}' is not an absolute http or https address: use a form such as http://127.0.0.1:8080.");
         }
     }
+
+    /// <summary>The policy ids routes name in <c>Guardrail.Policy</c> metadata; a policy set without one of them is invalid.</summary>
+    public static IReadOnlyCollection<string> RequiredPolicyIds(IConfiguration configuration) =>
+        [.. configuration.GetSection(ProxySection).GetSection("Routes").GetChildren()
+            .Select(route => route[$"Metadata:{Moderation.ModeratedRoute.PolicyKey}"])
+            .OfType<string>()
+            .Where(id => id.Length > 0)
+            .Distinct(StringComparer.Ordinal)];
 
     private static string Known(HashSet<string> ids) =>
         ids.Count == 0 ? "none configured" : string.Join(", ", ids.Order(StringComparer.Ordinal));

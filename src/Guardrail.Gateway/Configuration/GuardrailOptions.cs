@@ -12,6 +12,15 @@ public sealed class GuardrailOptions
     /// <summary>Client authentication with gateway keys.</summary>
     public AuthOptions Auth { get; init; } = new();
 
+    /// <summary>The in-process Llama Guard classifier.</summary>
+    public ClassifierSettings Classifier { get; init; } = new();
+
+    /// <summary>Where policies and taxonomies are read from.</summary>
+    public PolicySettings Policies { get; init; } = new();
+
+    /// <summary>The audit log.</summary>
+    public AuditSettings Audit { get; init; } = new();
+
     /// <summary>The Prometheus endpoint.</summary>
     public MetricsOptions Metrics { get; init; } = new();
 
@@ -73,6 +82,12 @@ public sealed class LimitsOptions
 {
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; range 1 byte to 1 GiB.</summary>
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest non-streamed backend response a moderated route holds to check, in bytes. Default 16 MiB. A larger
+    /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>).
+    /// </summary>
+    public long MaxResponseBodyBytes { get; init; } = 16 * 1024 * 1024;
 }
 
 /// <summary>Settings of one backend cluster (<c>Guardrail:Upstreams:&lt;clusterId&gt;</c>).</summary>
@@ -116,4 +131,55 @@ public sealed class MetricsOptions
 
     /// <summary>The management listener's port, when one is configured.</summary>
     internal int? ManagementPort => Uri.TryCreate(ManagementUrl, UriKind.Absolute, out var uri) ? uri.Port : null;
+}
+
+/// <summary>The in-process Llama Guard classifier (<c>Guardrail:Classifier</c>).</summary>
+public sealed class ClassifierSettings
+{
+    /// <summary>
+    /// The Llama Guard 3 GGUF file. Unset: moderated routes cannot be checked and fail closed (or open, per policy),
+    /// and <c>/readyz</c> reports not ready.
+    /// </summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>Layers on the GPU: -1 (default) all, 0 none (CPU only).</summary>
+    public int GpuLayers { get; init; } = -1;
+
+    /// <summary>Fail start-up instead of falling back to the CPU when no usable GPU is found. Default false.</summary>
+    public bool RequireGpu { get; init; }
+
+    /// <summary>Context size in tokens (prompt plus verdict). Default 8192.</summary>
+    public int ContextSize { get; init; } = 8192;
+
+    /// <summary>CPU threads; 0 (default) uses every core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Requests that may wait for the classifier before new ones are refused. Default 256.</summary>
+    public int QueueCapacity { get; init; } = 256;
+}
+
+/// <summary>Policy and taxonomy files (<c>Guardrail:Policies</c>).</summary>
+public sealed class PolicySettings
+{
+    /// <summary>The folder of policy YAML files. Default <c>policies</c> (relative to the content root).</summary>
+    public string Directory { get; init; } = "policies";
+
+    /// <summary>The folder of taxonomy YAML files. Default <c>taxonomy</c>.</summary>
+    public string TaxonomyDirectory { get; init; } = "taxonomy";
+
+    /// <summary>Reload files when they change. Default true.</summary>
+    public bool Watch { get; init; } = true;
+}
+
+/// <summary>The audit log (<c>Guardrail:Audit</c>).</summary>
+public sealed class AuditSettings
+{
+    /// <summary>The SQLite database file. Default <c>data/audit.db</c> (relative to the content root).</summary>
+    public string DatabasePath { get; init; } = "data/audit.db";
+
+    /// <summary>How much content is kept: <c>Full</c>, <c>Redacted</c> (default), <c>Hash</c> or <c>None</c>. A policy may override it.</summary>
+    public string ContentRetention { get; init; } = "Redacted";
+
+    /// <summary>Days a decision is kept; 0 (default) keeps them forever.</summary>
+    public int RetentionDays { get; init; }
 }

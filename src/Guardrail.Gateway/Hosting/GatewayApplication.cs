@@ -1,4 +1,12 @@
+using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Classification;
+using Guardrail.Gateway.Moderation;
+using Guardrail.Gateway.Policies;
+using Guardrail.Moderation;
+using Guardrail.Policies;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Health;
@@ -51,6 +59,15 @@ public static class GatewayApplication
 
         var keyStore = new GatewayKeyStore(options.Auth.Keys, developmentKey is null ? null : DevelopmentKey.Caller, developmentKey);
 
+        // Policies are loaded once here so that start-up fails with every file error and its position.
+        var policyOptions = PolicyHost.OptionsFrom(options.Policies, builder.Environment.ContentRootPath, GatewayConfigurationValidator.RequiredPolicyIds(builder.Configuration));
+        var policies = PolicyLoader.LoadDirectories(policyOptions.PoliciesDirectory, policyOptions.TaxonomyDirectory, policyOptions.Load);
+        if (policies.Errors.Count > 0)
+        {
+            throw new GatewayConfigurationException(
+                [.. policies.Errors.Select(e => $"{e} (policies from Guardrail:Policies:Directory = {policyOptions.PoliciesDirectory}, taxonomies from Guardrail:Policies:TaxonomyDirectory = {policyOptions.TaxonomyDirectory})")]);
+        }
+
         if (options.Metrics.ManagementUrl is { } managementUrl)
         {
             var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
@@ -75,6 +92,21 @@ public static class GatewayApplication
         services.AddSingleton<MetricsRegistry>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<ProcessMetrics>();
+
+        services.AddSingleton(policyOptions);
+        services.AddSingleton<PolicyHost>();
+        services.AddSingleton(static provider => provider.GetRequiredService<PolicyHost>().Store);
+        services.AddHostedService(static provider => provider.GetRequiredService<PolicyHost>());
+        services.AddSingleton<ClassifierHost>();
+        services.AddSingleton<IGuardClassifier>(static provider => provider.GetRequiredService<ClassifierHost>());
+        services.AddHostedService(static provider => provider.GetRequiredService<ClassifierHost>());
+        services.AddSingleton<AuditHost>();
+        services.AddSingleton<IAuditSink>(static provider => provider.GetRequiredService<AuditHost>());
+        services.AddHostedService(static provider => provider.GetRequiredService<AuditHost>());
+        services.AddSingleton<ModerationMetrics>();
+        services.AddSingleton<ModerationPipeline>();
+        services.AddSingleton<ResponseModerator>();
+        services.AddSingleton<StreamResponseModerator>();
 
         var proxy = services.AddReverseProxy();
         if (report.UsesDefaultProxy)
@@ -110,6 +142,7 @@ public static class GatewayApplication
         {
             pipeline.UseMiddleware<GatewayAuthenticationMiddleware>();
             pipeline.UseMiddleware<RequestLimitsMiddleware>();
+            pipeline.UseMiddleware<ModerationMiddleware>();
             pipeline.UseMiddleware<ProxyErrorMiddleware>();
         });
         app.MapFallback(static context => OpenAIError.WriteAsync(

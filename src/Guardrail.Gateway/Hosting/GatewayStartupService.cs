@@ -1,4 +1,6 @@
 using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Classification;
+using Guardrail.Gateway.Policies;
 using Guardrail.Gateway.Health;
 using Guardrail.Gateway.Metrics;
 
@@ -11,6 +13,8 @@ internal sealed partial class GatewayStartupService : IHostedService
     private readonly GatewayReadiness _readiness;
     private readonly GatewayKeyStore _keys;
     private readonly ILogger<GatewayStartupService> _logger;
+    private readonly ClassifierHost _classifier;
+    private readonly PolicyHost _policies;
 
     // The metric sources are taken here so that they exist, and are exported, before the first request.
     public GatewayStartupService(
@@ -20,8 +24,12 @@ internal sealed partial class GatewayStartupService : IHostedService
         MetricsRegistry metricsRegistry,
         GatewayMetrics gatewayMetrics,
         ProcessMetrics processMetrics,
+        ClassifierHost classifier,
+        PolicyHost policies,
         ILogger<GatewayStartupService> logger)
     {
+        _classifier = classifier;
+        _policies = policies;
         _ = (metricsRegistry, gatewayMetrics, processMetrics);
         _report = report;
         _readiness = readiness;
@@ -42,6 +50,9 @@ internal sealed partial class GatewayStartupService : IHostedService
             Ready: true,
             _report.UsesDefaultProxy ? "Loaded; using the default backend route." : "Loaded from the ReverseProxy and Guardrail sections.",
             _report.Warnings));
+
+        // Some policy warnings need the model's size (S14 is known to 8B only); report them once it is loaded.
+        _ = _classifier.Loaded.ContinueWith(_ => _policies.ReportModelWarnings(_classifier), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return Task.CompletedTask;
     }
 

@@ -1,0 +1,84 @@
+using System.Diagnostics.Metrics;
+using Guardrail.Conversations;
+using Guardrail.Policies;
+
+namespace Guardrail.Moderation;
+
+/// <summary>
+/// Decision metrics. Label values come from closed sets: direction and action enums, category codes of the loaded
+/// taxonomies and policy ids from configuration, never from request content.
+/// </summary>
+public sealed class ModerationMetrics : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "Guardrail.Moderation";
+
+    private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _categoryHits;
+    private readonly Histogram<double> _latency;
+    private readonly Counter<long> _classifierFailures;
+    private readonly Counter<long> _shadowDisagreements;
+    private readonly Counter<long> _streamCuts;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
+    public ModerationMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        _decisions = _meter.CreateCounter<long>("guardrail_decisions_total", description: "Moderation decisions by direction, action and policy.");
+        _categoryHits = _meter.CreateCounter<long>("guardrail_category_hits_total", description: "Hazard categories named in decisions that flagged or blocked, by direction and code.");
+        _latency = _meter.CreateHistogram("guardrail_classification_duration_seconds", unit: "s", description: "Time to a Llama Guard verdict, queueing included, by direction.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _classifierFailures = _meter.CreateCounter<long>("guardrail_classifier_failures_total", description: "Classifier errors by the action on_error took: fail_closed (block) or fail_open (allow).");
+        _shadowDisagreements = _meter.CreateCounter<long>("guardrail_shadow_disagreements_total", description: "Decisions whose shadow policy would have acted differently, by policy.");
+        _streamCuts = _meter.CreateCounter<long>("guardrail_stream_cuts_total", description: "Streamed responses cut by a block, by policy.");
+    }
+
+    /// <summary>Records one decision and what it implies.</summary>
+    public void Record(ModerationOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var decision = outcome.Decision;
+        var direction = Name(decision.Direction);
+        _decisions.Add(1, new("direction", direction), new("action", Name(decision.Action)), new("policy", decision.PolicyId));
+        if (decision.Action != ModerationAction.Allow)
+        {
+            foreach (var category in decision.Categories.Where(c => c.Known))
+            {
+                _categoryHits.Add(1, new("direction", direction), new("category", category.Code));
+            }
+        }
+
+        if (!outcome.Verdict.Latency.Equals(TimeSpan.Zero))
+        {
+            _latency.Record(outcome.Verdict.Latency.TotalSeconds, new KeyValuePair<string, object?>("direction", direction));
+        }
+
+        if (decision.ClassifierFailed)
+        {
+            _classifierFailures.Add(1, new KeyValuePair<string, object?>("result", decision.FailedOpen ? "fail_open" : "fail_closed"));
+        }
+
+        if (decision.ShadowDisagrees)
+        {
+            _shadowDisagreements.Add(1, new KeyValuePair<string, object?>("policy", decision.PolicyId));
+        }
+    }
+
+    /// <summary>Records a streamed response cut by a block.</summary>
+    public void StreamCut(string policyId) => _streamCuts.Add(1, new KeyValuePair<string, object?>("policy", policyId));
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+
+    internal static string Name(CheckDirection direction) => direction == CheckDirection.Prompt ? "prompt" : "response";
+
+    internal static string Name(ModerationAction action) => action switch
+    {
+        ModerationAction.Block => "block",
+        ModerationAction.Flag => "flag",
+        _ => "allow",
+    };
+}

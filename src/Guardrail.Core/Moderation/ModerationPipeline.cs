@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text;
+using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
+
+namespace Guardrail.Moderation;
+
+/// <summary>
+/// Steps 4, 5 and 9 for one conversation: classify (with the policy's categories, and the shadow policy's when
+/// they differ), decide, and record the decision in the audit log. A blocked decision is on disk before this
+/// returns (durable write), so a client never sees a refusal whose decision could be lost.
+/// </summary>
+public sealed class ModerationPipeline
+{
+    private readonly IGuardClassifier _classifier;
+    private readonly IAuditSink _audit;
+    private readonly ModerationMetrics _metrics;
+    private readonly AuditIdGenerator _ids;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the pipeline over its seams.</summary>
+    public ModerationPipeline(IGuardClassifier classifier, IAuditSink audit, ModerationMetrics metrics, TimeProvider time)
+    {
+        _classifier = classifier;
+        _audit = audit;
+        _metrics = metrics;
+        _time = time;
+        _ids = new AuditIdGenerator(time);
+    }
+
+    /// <summary>Checks <paramref name="conversation"/> in <paramref name="direction"/> under <paramref name="policy"/>.</summary>
+    public async ValueTask<ModerationOutcome> CheckAsync(
+        Conversation conversation,
+        CheckDirection direction,
+        Policy policy,
+        Policy? shadow,
+        ModerationContext context,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(context);
+
+        var verdict = await ClassifyAsync(conversation, direction, policy, context, cancellationToken);
+        GuardVerdict? shadowVerdict = null;
+        if (shadow is not null)
+        {
+            shadowVerdict = PolicyDecider.SharesVerdict(policy, shadow)
+                ? verdict
+                : await ClassifyAsync(conversation, direction, shadow, context, cancellationToken);
+        }
+
+        var decision = PolicyDecider.Decide(verdict, policy, direction, shadow, shadowVerdict);
+        var outcome = new ModerationOutcome(_ids.Next(), verdict, decision, policy);
+        _metrics.Record(outcome);
+
+        var durability = outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal;
+        await _audit.WriteAsync(ToAuditRecord(outcome, conversation, context), durability, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Records a check that could not be run (a response too large or unreadable to check): a classifier failure,
+    /// which the policy's <c>on_error</c> decides like any other.
+    /// </summary>
+    public async ValueTask<ModerationOutcome> RecordUncheckableAsync(
+        Conversation conversation,
+        CheckDirection direction,
+        Policy policy,
+        ModerationContext context,
+        string reason,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var verdict = GuardVerdict.Failed(reason);
+        var outcome = new ModerationOutcome(_ids.Next(), verdict, PolicyDecider.Decide(verdict, policy, direction), policy);
+        _metrics.Record(outcome);
+        await _audit.WriteAsync(ToAuditRecord(outcome, conversation, context), outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>The conversation as reviewers read it: one paragraph per turn, labelled like Llama Guard's prompt.</summary>
+    public static string RenderForReview(Conversation conversation)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        var text = new StringBuilder();
+        foreach (var system in conversation.SystemMessages)
+        {
+            text.Append("System: ").Append(system).Append("\n\n");
+        }
+
+        foreach (var turn in conversation.Turns)
+        {
+            text.Append(turn.Role.Label()).Append(": ").Append(turn.Text).Append("\n\n");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private async ValueTask<GuardVerdict> ClassifyAsync(Conversation conversation, CheckDirection direction, Policy policy, ModerationContext context, CancellationToken cancellationToken)
+    {
+        if (!policy.Checks(direction))
+        {
+            return GuardVerdict.Failed($"{direction} checks are off in policy '{policy.Id}'.");
+        }
+
+        var started = _time.GetTimestamp();
+        try
+        {
+            return await _classifier.ClassifyAsync(
+                new GuardRequest { Conversation = conversation, Direction = direction, Categories = policy.PromptCategories, RequestId = context.RequestId },
+                cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A classifier that throws is a classifier failure like any other: the policy's on_error decides.
+            return GuardVerdict.Failed("The classifier failed: " + e.GetType().Name, latency: _time.GetElapsedTime(started));
+        }
+    }
+
+    private AuditRecord ToAuditRecord(ModerationOutcome outcome, Conversation conversation, ModerationContext context)
+    {
+        var decision = outcome.Decision;
+        var verdict = outcome.Verdict;
+        return new AuditRecord
+        {
+            Id = outcome.DecisionId,
+            Time = _time.GetUtcNow(),
+            Tenant = context.Tenant,
+            KeyId = context.KeyId,
+            Route = context.RouteId,
+            Model = context.Model,
+            Direction = decision.Direction == CheckDirection.Prompt ? AuditDirection.Prompt : AuditDirection.Response,
+            Verdict = verdict.Outcome switch
+            {
+                GuardOutcome.Safe => AuditVerdict.Safe,
+                GuardOutcome.Unsafe => AuditVerdict.Unsafe,
+                _ => AuditVerdict.Error,
+            },
+            Action = ToAudit(decision.Action),
+            Categories = decision.Categories.Count > 0 ? [.. decision.Categories.Select(c => c.Code)] : verdict.Categories,
+            // The store keeps a number; an error verdict has none, and its verdict column says so.
+            UnsafeProbability = verdict.UnsafeProbability ?? 0,
+            Threshold = decision.Threshold,
+            PolicyId = decision.PolicyId,
+            PolicyVersion = decision.PolicyHash,
+            ShadowAction = decision.Shadow is { } shadow ? ToAudit(shadow.Action) : null,
+            ClassifierModel = verdict.ModelId,
+            ClassificationLatency = verdict.Latency,
+            Truncated = verdict.Truncated,
+            RequestId = context.RequestId,
+            Content = RenderForReview(conversation),
+            ContentRetention = outcome.Policy.ContentRetention switch
+            {
+                ContentRetention.Full => AuditContentRetention.Full,
+                ContentRetention.Redacted => AuditContentRetention.Redacted,
+                ContentRetention.Hash => AuditContentRetention.Hash,
+                ContentRetention.None => AuditContentRetention.None,
+                _ => null,
+            },
+        };
+    }
+
+    private static AuditAction ToAudit(ModerationAction action) => action switch
+    {
+        ModerationAction.Block => AuditAction.Block,
+        ModerationAction.Flag => AuditAction.Flag,
+        _ => AuditAction.Allow,
+    };
+
+    internal static string FormatScore(double? score) => score?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
+}

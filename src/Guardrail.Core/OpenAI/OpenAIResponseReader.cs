@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Guardrail.Conversations;
+
+namespace Guardrail.OpenAI;
+
+/// <summary>One choice of a backend's answer, as the response check reads it.</summary>
+/// <param name="Index">The choice's <c>index</c>.</param>
+/// <param name="Text">The assistant text (content, refusal, or legacy <c>text</c>); null when it only calls tools.</param>
+/// <param name="ToolCalls">Tool calls the model produced; their arguments are moderated like text.</param>
+public sealed record ResponseChoice(int Index, string? Text, IReadOnlyList<ToolCallPart> ToolCalls);
+
+/// <summary>Reads the choices of a non-streamed <c>chat.completion</c> or <c>text_completion</c> body.</summary>
+public static class OpenAIResponseReader
+{
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+
+    /// <summary>The choices, or null when the body is not a completion this gateway can read (then it cannot be checked).</summary>
+    public static IReadOnlyList<ResponseChoice>? ReadChoices(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray(), Options);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("choices", out var choices)
+                || choices.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            var result = new List<ResponseChoice>();
+            var position = 0;
+            foreach (var choice in choices.EnumerateArray())
+            {
+                if (choice.ValueKind != JsonValueKind.Object)
+                {
+                    return null;
+                }
+
+                var index = choice.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetInt32(out var n) ? n : position;
+                position++;
+                if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
+                {
+                    result.Add(new ResponseChoice(index, JoinText(String(message, "content"), String(message, "refusal")), ToolCalls(message)));
+                }
+                else if (choice.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+                {
+                    result.Add(new ResponseChoice(index, text.GetString(), []));
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            return result;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static List<ToolCallPart> ToolCalls(JsonElement message)
+    {
+        var calls = new List<ToolCallPart>();
+        if (message.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var call in toolCalls.EnumerateArray())
+            {
+                if (call.ValueKind == JsonValueKind.Object && call.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
+                {
+                    calls.Add(new ToolCallPart(String(function, "name") ?? "function", String(function, "arguments") ?? string.Empty, String(call, "id")));
+                }
+            }
+        }
+
+        if (message.TryGetProperty("function_call", out var legacy) && legacy.ValueKind == JsonValueKind.Object)
+        {
+            calls.Add(new ToolCallPart(String(legacy, "name") ?? "function", String(legacy, "arguments") ?? string.Empty));
+        }
+
+        return calls;
+    }
+
+    private static string? String(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string? JoinText(string? content, string? refusal) =>
+        (content, refusal) switch
+        {
+            (null, null) => null,
+            ({ } c, null) => c,
+            (null, { } r) => r,
+            ({ } c, { } r) => c + "\n" + r,
+        };
+}

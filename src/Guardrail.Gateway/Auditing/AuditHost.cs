@@ -1,0 +1,50 @@
+using Guardrail.Audit;
+using Guardrail.Auditing;
+using Guardrail.Gateway.Configuration;
+
+namespace Guardrail.Gateway.Auditing;
+
+/// <summary>
+/// Opens the SQLite audit store at start-up (recovering a database left by a crash) and closes it last, after
+/// its queue is flushed. Every moderated request writes through it.
+/// </summary>
+internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
+{
+    private readonly SqliteAuditStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private SqliteAuditStore? _store;
+
+    public AuditHost(GuardrailOptions options, IHostEnvironment environment, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _options = new SqliteAuditStoreOptions
+        {
+            DatabasePath = Path.GetFullPath(options.Audit.DatabasePath, environment.ContentRootPath),
+            ContentRetention = AuditNames.TryParseRetention(options.Audit.ContentRetention.ToLowerInvariant(), out var retention) ? retention : AuditContentRetention.Redacted,
+            RetentionDays = options.Audit.RetentionDays,
+        };
+    }
+
+    public SqliteAuditStore Store => _store ?? throw new InvalidOperationException("The audit store is not open yet.");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_options.DatabasePath)!);
+        _store = await SqliteAuditStore.OpenAsync(_options, _time, _loggerFactory, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public ValueTask WriteAsync(AuditRecord record, AuditDurability durability, CancellationToken cancellationToken) =>
+        Store.WriteAsync(record, durability, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Guardrail.Classification;
+using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Health;
+using Guardrail.LlamaCpp.Classification;
+using Guardrail.LlamaCpp.Native;
+
+namespace Guardrail.Gateway.Classification;
+
+/// <summary>
+/// The gateway's <see cref="IGuardClassifier"/>: Llama Guard once its model is loaded, a classifier failure before
+/// that (so the policy's <c>on_error</c> decides, and fails closed by default). The model loads on its own thread
+/// after start-up, so <c>/healthz</c> answers while a large model is still loading, and <c>/readyz</c> says which.
+/// </summary>
+internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService, IDisposable
+{
+    private const string CheckName = "classifier";
+
+    private readonly ClassifierSettings _settings;
+    private readonly GatewayReadiness _readiness;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<ClassifierHost> _logger;
+    private readonly IHostEnvironment _environment;
+    private volatile LlamaGuardClassifier? _classifier;
+    private volatile string _unavailableReason = "The classifier is still loading its model.";
+    private Thread? _loader;
+
+    public ClassifierHost(GuardrailOptions options, GatewayReadiness readiness, IHostEnvironment environment, ILoggerFactory loggerFactory)
+    {
+        _settings = options.Classifier;
+        _readiness = readiness;
+        _environment = environment;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ClassifierHost>();
+    }
+
+    /// <summary>The loaded model's size class (1B, 8B, other), or null before it is loaded.</summary>
+    public string? ModelSizeClass => _classifier?.ModelSizeClass;
+
+    /// <summary>Requests waiting for the classifier.</summary>
+    public int QueueDepth => _classifier?.QueueDepth ?? 0;
+
+    /// <summary>A completed task when the model is loaded or failed to load; tests wait on it instead of polling.</summary>
+    public Task Loaded => _loadedSource.Task;
+
+    private readonly TaskCompletionSource _loadedSource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ValueTask<GuardVerdict> ClassifyAsync(GuardRequest request, CancellationToken cancellationToken) =>
+        _classifier is { } classifier
+            ? classifier.ClassifyAsync(request, cancellationToken)
+            : ValueTask.FromResult(GuardVerdict.Failed(_unavailableReason));
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(_settings.ModelPath))
+        {
+            _unavailableReason = "No Llama Guard model is configured.";
+            _readiness.Report(new ReadinessCheck(
+                CheckName,
+                Ready: false,
+                "No model: set Guardrail:Classifier:ModelPath to a Llama Guard 3 GGUF file. Until then moderated routes fail per policy on_error (closed by default).",
+                []));
+            _loadedSource.TrySetResult();
+            return Task.CompletedTask;
+        }
+
+        var path = Path.GetFullPath(_settings.ModelPath, _environment.ContentRootPath);
+        _readiness.Report(new ReadinessCheck(CheckName, Ready: false, $"Loading {path}.", []));
+        _loader = new Thread(() => Load(path)) { IsBackground = true, Name = "llama-guard-loader" };
+        _loader.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        _loader?.Join();
+        _classifier?.Dispose();
+    }
+
+    private void Load(string path)
+    {
+        try
+        {
+            var classifier = LlamaGuardClassifier.Load(
+                new LlamaGuardClassifierOptions
+                {
+                    ModelPath = path,
+                    GpuLayers = _settings.GpuLayers,
+                    ContextSize = _settings.ContextSize,
+                    Threads = _settings.Threads,
+                    QueueCapacity = _settings.QueueCapacity,
+                },
+                new NativeRuntimeOptions { UseGpu = _settings.GpuLayers != 0, RequireGpu = _settings.RequireGpu },
+                _loggerFactory);
+            _classifier = classifier;
+            _readiness.Report(new ReadinessCheck(CheckName, Ready: true, classifier.ModelDescription, []));
+        }
+        catch (Exception e) when (e is NativeRuntimeException or LlamaCpp.Gguf.GgufFormatException or LlamaCpp.Inference.LlamaInferenceException or IOException or ArgumentException)
+        {
+            _unavailableReason = "The Llama Guard model failed to load.";
+            LogLoadFailed(_logger, path, e.Message);
+            _readiness.Report(new ReadinessCheck(CheckName, Ready: false, $"Loading {path} failed: {e.Message}", []));
+        }
+        finally
+        {
+            _loadedSource.TrySetResult();
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Loading the Llama Guard model {Path} failed: {Reason}")]
+    private static partial void LogLoadFailed(ILogger logger, string path, string reason);
+}

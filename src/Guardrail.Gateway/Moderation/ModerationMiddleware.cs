@@ -1,0 +1,141 @@
+using System.IO.Pipelines;
+using Guardrail.Conversations;
+using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Errors;
+using Guardrail.Moderation;
+using Guardrail.OpenAI;
+using Guardrail.Policies;
+using Microsoft.Net.Http.Headers;
+
+namespace Guardrail.Gateway.Moderation;
+
+/// <summary>
+/// Steps 3 to 8 of the request path for routes that opt in (<see cref="ModeratedRoute"/>): read and parse the body,
+/// resolve the policy, check the prompt, forward, check the response, and answer with the backend's bytes or a
+/// refusal. Blocked prompts never reach the backend.
+/// </summary>
+internal sealed partial class ModerationMiddleware
+{
+    public const string DecisionIdHeader = "x-guardrail-decision-id";
+
+    private readonly RequestDelegate _next;
+    private readonly ModerationPipeline _pipeline;
+    private readonly PolicyStore _policies;
+    private readonly ResponseModerator _responses;
+    private readonly ILogger<ModerationMiddleware> _logger;
+
+    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, ResponseModerator responses, ILogger<ModerationMiddleware> logger)
+    {
+        _next = next;
+        _pipeline = pipeline;
+        _policies = policies;
+        _responses = responses;
+        _logger = logger;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var route = context.GetReverseProxyFeature().Route.Config;
+        return ModeratedRoute.TryGetApi(route, out var api, out var explicitPolicy)
+            ? ModerateAsync(context, api, route.RouteId, explicitPolicy)
+            : _next(context);
+    }
+
+    private async Task ModerateAsync(HttpContext context, OpenAIApi api, string routeId, string? explicitPolicy)
+    {
+        // Step 3: the whole body, bounded by Kestrel's request limit, then parsed strictly.
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await OpenAIError.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this gateway accepts.", OpenAIError.InvalidRequest, "request_too_large");
+            return;
+        }
+
+        var parsed = OpenAIRequestParser.Parse(body, api);
+        if (parsed.Error is { } error)
+        {
+            await OpenAIError.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message, OpenAIError.InvalidRequest, error.Code, error.Param);
+            return;
+        }
+
+        var request = parsed.Request!;
+
+        // Step 2: the policy, from one snapshot for the whole request even if files change meanwhile.
+        var snapshot = _policies.Current;
+        var caller = context.Features.Get<GatewayCaller>() ?? GatewayCaller.Anonymous;
+        var policy = snapshot.Resolve(caller.Tenant, request.Model, routeId, explicitPolicy);
+        var shadow = snapshot.ShadowOf(policy);
+        var moderation = new ModerationContext(caller.Tenant, caller.KeyId, routeId, request.Model, context.TraceIdentifier);
+
+        // Steps 4 and 5: every prompt of the request; the first block decides.
+        ModerationOutcome? promptOutcome = null;
+        if (policy.CheckPrompts)
+        {
+            foreach (var conversation in request.Conversations)
+            {
+                var outcome = await _pipeline.CheckAsync(conversation, CheckDirection.Prompt, policy, shadow, moderation, context.RequestAborted);
+                if (promptOutcome is null || outcome.Blocked)
+                {
+                    promptOutcome = outcome;
+                }
+
+                if (outcome.Blocked)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (promptOutcome is not null)
+        {
+            context.Response.Headers[DecisionIdHeader] = promptOutcome.DecisionId;
+            if (promptOutcome.Blocked)
+            {
+                LogPromptBlocked(_logger, promptOutcome.DecisionId, policy.Id, routeId);
+                await ModerationResponses.WriteBlockedPromptAsync(context, promptOutcome, request);
+                return;
+            }
+        }
+
+        // Step 6: forward the very bytes that were checked. Compressed answers could not be read, so none are asked for.
+        context.Request.Body = new MemoryStream(body, writable: false);
+        context.Request.ContentLength = body.Length;
+        context.Request.Headers.Remove(HeaderNames.AcceptEncoding);
+        if (!policy.CheckResponses)
+        {
+            await _next(context);
+            return;
+        }
+
+        // Steps 7 and 8: the backend writes into a pipe; the response moderator decides what reaches the client.
+        var pipe = new Pipe();
+        var downstream = context.Response.Body;
+        context.Response.Body = pipe.Writer.AsStream();
+        var responseCheck = _responses.RunAsync(context, pipe.Reader, downstream, request, policy, shadow, moderation);
+        try
+        {
+            await _next(context);
+        }
+        finally
+        {
+            await pipe.Writer.CompleteAsync();
+            context.Response.Body = downstream;
+        }
+
+        await responseCheck;
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = request.ContentLength is { } length and <= int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Prompt blocked: decision {DecisionId}, policy {PolicyId}, route {RouteId}")]
+    private static partial void LogPromptBlocked(ILogger logger, string decisionId, string policyId, string routeId);
+}

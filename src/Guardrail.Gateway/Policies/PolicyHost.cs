@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using Guardrail.Gateway.Classification;
+using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Health;
+using Guardrail.Policies;
+
+namespace Guardrail.Gateway.Policies;
+
+/// <summary>
+/// Owns the <see cref="PolicyStore"/>: loads it at start-up (invalid files stop start-up with every error and its
+/// position), watches for changes, logs and counts reloads, and exports the versions in force.
+/// </summary>
+internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService, IDisposable
+{
+    public const string MeterName = "Guardrail.Policies";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _reloads;
+    private readonly GatewayReadiness _readiness;
+    private readonly ILogger<PolicyHost> _logger;
+
+    public PolicyHost(PolicyStoreOptions options, GatewayReadiness readiness, IMeterFactory meterFactory, TimeProvider time, ILogger<PolicyHost> logger)
+    {
+        _readiness = readiness;
+        _logger = logger;
+        _meter = meterFactory.Create(MeterName);
+        _reloads = _meter.CreateCounter<long>("guardrail_policy_reloads_total", description: "Policy reloads by result: swapped, unchanged or rejected.");
+        Store = new PolicyStore(options, time, this);
+        _meter.CreateObservableGauge(
+            "guardrail_policy_info",
+            () => Store.Current.Policies.Select(p => new Measurement<int>(1, new("policy", p.Id), new("version", p.ContentHash), new("snapshot", Store.Current.Version))),
+            description: "The policies in force: one series per policy with its content hash and the snapshot version.");
+    }
+
+    public PolicyStore Store { get; }
+
+    /// <summary>Loads the policies or lists every error, for start-up.</summary>
+    public static PolicyStoreOptions OptionsFrom(PolicySettings settings, string contentRoot, IReadOnlyCollection<string> requiredPolicyIds) => new()
+    {
+        PoliciesDirectory = Path.GetFullPath(settings.Directory, contentRoot),
+        TaxonomyDirectory = Path.GetFullPath(settings.TaxonomyDirectory, contentRoot),
+        Watch = settings.Watch,
+        Load = new PolicyLoadOptions { RequiredPolicyIds = requiredPolicyIds },
+    };
+
+    public void OnReload(PolicyReloadResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        _reloads.Add(1, new KeyValuePair<string, object?>("result", result.Status.ToString().ToLowerInvariant()));
+        switch (result.Status)
+        {
+            case PolicyReloadStatus.Swapped:
+                LogSwapped(_logger, result.PreviousVersion, result.Version);
+                Report();
+                break;
+            case PolicyReloadStatus.Rejected:
+                LogRejected(_logger, result.Version, string.Join(Environment.NewLine, result.Errors));
+                break;
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Store.Start();
+        Report();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        _meter.Dispose();
+    }
+
+    /// <summary>Warnings that need the model's size (S14 asked of a 1B model), once the classifier knows it.</summary>
+    public void ReportModelWarnings(ClassifierHost classifier)
+    {
+        Report(classifier.ModelSizeClass);
+    }
+
+    private void Report(string? modelSizeClass = null)
+    {
+        var snapshot = Store.Current;
+        var warnings = modelSizeClass is null ? [] : snapshot.Warnings(modelSizeClass).Select(w => w.ToString()).ToList();
+        _readiness.Report(new ReadinessCheck(
+            "policies",
+            Ready: true,
+            $"{snapshot.Policies.Count} policies, version {snapshot.Version}, default '{snapshot.Default.Id}'.",
+            warnings));
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Policies reloaded: version {Previous} -> {Current}")]
+    private static partial void LogSwapped(ILogger logger, string previous, string current);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Policy change rejected (version {Version}); the last good policies stay in force:\n{Errors}")]
+    private static partial void LogRejected(ILogger logger, string version, string errors);
+}
