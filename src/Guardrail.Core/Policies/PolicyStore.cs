@@ -45,7 +45,10 @@ public sealed class PolicyStore : IDisposable
         _current = PolicyLoader.LoadDirectories(options.PoliciesDirectory, options.TaxonomyDirectory, options.Load).GetValueOrThrow();
     }
 
-    /// <summary>Raised after a swap, on the thread that reloaded; engines drop caches of the previous snapshot.</summary>
+    /// <summary>
+    /// Raised after a swap, on the thread that reloaded (a timer thread for watcher and poll reloads; handlers must
+    /// not throw); engines drop what they cached for the previous snapshot.
+    /// </summary>
     public event EventHandler<PolicySnapshotChangedEventArgs>? Changed;
 
     /// <summary>The snapshot in force. Take it once per request and use that object throughout.</summary>
