@@ -57,7 +57,7 @@ public static class LlamaGuardOutputParser
                         codes.Add(code);
                     }
                 }
-                else if (code.Length > 0 || lines[1].Trim().Length > 0)
+                else if (code.Length > 0)
                 {
                     unparsed.Add(code);
                 }

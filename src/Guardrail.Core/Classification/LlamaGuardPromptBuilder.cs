@@ -50,6 +50,14 @@ public static class LlamaGuardPromptBuilder
             new PromptSegment(PromptSegmentKind.Scaffold, ConversationEnd + AssessmentStart + direction.RoleLabel() + AssessmentEnd));
     }
 
+    /// <summary>Builds the prompt for a classifier request.</summary>
+    /// <exception cref="ArgumentException">Lists every problem <see cref="Validate"/> finds.</exception>
+    public static LlamaGuardPrompt Build(GuardRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Build(request.Conversation, request.Direction, request.Categories);
+    }
+
     /// <summary>
     /// The cacheable prefix alone, from <c>&lt;|begin_of_text|&gt;</c> to <c>&lt;BEGIN CONVERSATION&gt;\n\n</c>
     /// (equal to <see cref="LlamaGuardPrompt.Prefix"/> of every prompt built with the same arguments).

@@ -26,6 +26,7 @@ public sealed class LlamaGuardOutputParserTests
     [InlineData("unsafe\r\nS3\r\n", new[] { "S3" })]
     [InlineData("unsafe\nS2,S2,S1", new[] { "S2", "S1" })]
     [InlineData("unsafe\nS15", new[] { "S15" })]
+    [InlineData("unsafe\nS1,,S2,", new[] { "S1", "S2" })]
     public void Parse_UnsafeWithCodes_IsUnsafeWithCodesInOrder(string generated, string[] codes)
     {
         var output = LlamaGuardOutputParser.Parse(generated);

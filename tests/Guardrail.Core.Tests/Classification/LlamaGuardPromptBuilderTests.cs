@@ -52,6 +52,19 @@ public sealed class LlamaGuardPromptBuilderTests
     }
 
     [Fact]
+    public void Build_GuardRequest_SameAsExplicitArguments()
+    {
+        var request = new GuardRequest
+        {
+            Conversation = new Conversation([ConversationTurn.User("How do I bake a chocolate cake?")]),
+            Direction = CheckDirection.Prompt,
+            Categories = All,
+        };
+
+        Assert.Equal(TestFiles.Golden("prompt-check-all-categories.txt"), LlamaGuardPromptBuilder.Build(request).Render());
+    }
+
+    [Fact]
     public void Build_CustomCategoryWithDescription_MatchesGolden()
     {
         var custom = new HazardCategory
