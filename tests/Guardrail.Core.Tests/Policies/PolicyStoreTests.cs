@@ -25,7 +25,13 @@ public sealed class PolicyStoreTests : IDisposable
 
     private string TaxonomyDirectory => Path.Combine(_root, "taxonomy");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
 
     [Fact]
     public void Constructor_InvalidFiles_ThrowsWithEveryError()
@@ -188,6 +194,21 @@ public sealed class PolicyStoreTests : IDisposable
 
         Assert.Equal(0.5, store.Current.Default.Threshold);
         Assert.Throws<ObjectDisposedException>(() => store.Reload());
+    }
+
+    [Fact]
+    public void Start_WatcherCannotStart_FallsBackToPollingAndSaysWhy()
+    {
+        using var store = new PolicyStore(Options(watch: true), _time, _observer);
+        Directory.Delete(TaxonomyDirectory, recursive: true);
+
+        store.Start();
+        _time.Advance(PollInterval);
+
+        Assert.NotNull(store.WatchError);
+        var result = Assert.Single(_observer.Results);
+        Assert.Equal(PolicyReloadStatus.Rejected, result.Status);
+        Assert.Equal($"{TaxonomyDirectory}:0:0: directory not found", Assert.Single(result.Errors).ToString());
     }
 
     [Fact]
