@@ -140,6 +140,22 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void Reload_TaxonomyChanged_SwapsAndChangesPolicyHashes()
+    {
+        using var store = CreateStore(watch: false);
+        var before = store.Current;
+        var taxonomyPath = Path.Combine(TaxonomyDirectory, "llama-guard-3.yaml");
+
+        File.WriteAllText(taxonomyPath, File.ReadAllText(taxonomyPath).Replace("name: Elections", "name: Election Integrity", StringComparison.Ordinal));
+        var result = store.Reload();
+
+        Assert.Equal(PolicyReloadStatus.Swapped, result.Status);
+        Assert.Equal("Election Integrity", store.Current.Default.FindCategory("S13")!.Category.Name);
+        Assert.NotEqual(before.Default.ContentHash, store.Current.Default.ContentHash);
+        Assert.Equal("Elections", before.Default.FindCategory("S13")!.Category.Name);
+    }
+
+    [Fact]
     public void Reload_DeletedFile_RemovesPolicyUnlessItIsNeeded()
     {
         using var store = CreateStore(watch: false);
