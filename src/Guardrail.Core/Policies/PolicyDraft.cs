@@ -53,9 +53,3 @@ internal sealed record PolicyDraft
 
     public ContentRetention ContentRetention { get; init; } = ContentRetention.Inherit;
 }
-
-/// <summary>One entry of <c>categories</c>: a code and its action, with the code's position.</summary>
-internal sealed record CategoryActionEntry(string Code, CategoryAction Action, PolicySourcePosition Position);
-
-/// <summary>One entry of <c>custom_categories</c>.</summary>
-internal sealed record CustomCategoryEntry(string Code, string Name, string Description, CategoryAction? Action, PolicySourcePosition Position, PolicySourcePosition CodePosition);

@@ -1,31 +1,5 @@
 namespace Guardrail.Policies;
 
-/// <summary>What a reload did.</summary>
-public enum PolicyReloadStatus
-{
-    /// <summary>A valid new set of files replaced the snapshot.</summary>
-    Swapped,
-
-    /// <summary>The files hash to what is already loaded, or to a set already rejected: nothing to do.</summary>
-    Unchanged,
-
-    /// <summary>The files are not valid; the last good snapshot stays.</summary>
-    Rejected,
-}
-
-/// <summary>What started a reload.</summary>
-public enum PolicyReloadTrigger
-{
-    /// <summary>A file system watcher event, after the debounce.</summary>
-    Watcher,
-
-    /// <summary>The periodic poll.</summary>
-    Poll,
-
-    /// <summary>A caller (an admin endpoint, a test).</summary>
-    Manual,
-}
-
 /// <summary>The outcome of one reload.</summary>
 public sealed record PolicyReloadResult
 {
@@ -49,30 +23,4 @@ public sealed record PolicyReloadResult
 
     /// <summary>When the reload finished, from the store's <see cref="TimeProvider"/>.</summary>
     public required DateTimeOffset Timestamp { get; init; }
-}
-
-/// <summary>Reload counts since the store started.</summary>
-/// <param name="Swapped">Reloads that installed a new snapshot.</param>
-/// <param name="Unchanged">Reloads that found nothing new.</param>
-/// <param name="Rejected">Reloads that found invalid files and kept the last good snapshot.</param>
-public sealed record PolicyReloadCounters(long Swapped, long Unchanged, long Rejected);
-
-/// <summary>
-/// Receives reload outcomes (Core has no logging dependency; the host logs and counts through this).
-/// Called for swapped and rejected reloads, not for unchanged ones, on the thread that reloaded.
-/// </summary>
-public interface IPolicyReloadObserver
-{
-    /// <summary>A reload swapped the snapshot or was rejected.</summary>
-    void OnReload(PolicyReloadResult result);
-}
-
-/// <summary>The snapshot changed; engines drop what they cached for the old one (prompt prefixes).</summary>
-public sealed class PolicySnapshotChangedEventArgs(PolicySnapshot previous, PolicySnapshot current) : EventArgs
-{
-    /// <summary>The snapshot replaced.</summary>
-    public PolicySnapshot Previous { get; } = previous;
-
-    /// <summary>The snapshot now in force.</summary>
-    public PolicySnapshot Current { get; } = current;
 }

@@ -45,7 +45,10 @@ public sealed class PolicyStore : IDisposable
         _current = PolicyLoader.LoadDirectories(options.PoliciesDirectory, options.TaxonomyDirectory, options.Load).GetValueOrThrow();
     }
 
-    /// <summary>Raised after a swap, on the thread that reloaded; engines drop caches of the previous snapshot.</summary>
+    /// <summary>
+    /// Raised after a swap, on the thread that reloaded (a timer thread for watcher and poll reloads; handlers must
+    /// not throw); engines drop what they cached for the previous snapshot.
+    /// </summary>
     public event EventHandler<PolicySnapshotChangedEventArgs>? Changed;
 
     /// <summary>The snapshot in force. Take it once per request and use that object throughout.</summary>
@@ -53,6 +56,9 @@ public sealed class PolicyStore : IDisposable
 
     /// <summary>Reload counts since the store was created.</summary>
     public PolicyReloadCounters Counters => new(Interlocked.Read(ref _swapped), Interlocked.Read(ref _unchanged), Interlocked.Read(ref _rejected));
+
+    /// <summary>Why file system watching could not start (changes are then noticed by polling only); null when it runs or is off.</summary>
+    public string? WatchError { get; private set; }
 
     /// <summary>File system events seen (tests wait on it; a reader can tell whether watching works at all).</summary>
     internal long WatcherEvents => Interlocked.Read(ref _watcherEvents);
@@ -72,11 +78,7 @@ public sealed class PolicyStore : IDisposable
             _debounceTimer = _timeProvider.CreateTimer(static state => ((PolicyStore)state!).OnTimer(PolicyReloadTrigger.Watcher), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             if (_options.Watch)
             {
-                _watchers.Add(CreateWatcher(_options.PoliciesDirectory));
-                if (!string.Equals(Path.GetFullPath(_options.PoliciesDirectory), Path.GetFullPath(_options.TaxonomyDirectory), StringComparison.Ordinal))
-                {
-                    _watchers.Add(CreateWatcher(_options.TaxonomyDirectory));
-                }
+                StartWatching();
             }
 
             if (_options.PollInterval > TimeSpan.Zero)
@@ -94,6 +96,7 @@ public sealed class PolicyStore : IDisposable
     {
         PolicyReloadResult result;
         PolicySnapshot? previous = null;
+        PolicySnapshot? installed = null;
         lock (_reloadGate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -129,7 +132,8 @@ public sealed class PolicyStore : IDisposable
                 if (loaded.Succeeded)
                 {
                     previous = current;
-                    Volatile.Write(ref _current, loaded.Snapshot!);
+                    installed = loaded.Snapshot!;
+                    Volatile.Write(ref _current, installed);
                     _lastRejectedVersion = null;
                     _lastRejectedErrors = [];
                     Interlocked.Increment(ref _swapped);
@@ -151,9 +155,9 @@ public sealed class PolicyStore : IDisposable
 
         // Outside the lock: a slow observer or handler must not hold up the next reload's bookkeeping.
         _observer?.OnReload(result);
-        if (previous is not null)
+        if (previous is not null && installed is not null)
         {
-            Changed?.Invoke(this, new PolicySnapshotChangedEventArgs(previous, Current));
+            Changed?.Invoke(this, new PolicySnapshotChangedEventArgs(previous, installed));
         }
 
         return result;
@@ -201,6 +205,30 @@ public sealed class PolicyStore : IDisposable
             Errors = errors,
             Timestamp = _timeProvider.GetUtcNow(),
         };
+    }
+
+    private void StartWatching()
+    {
+        try
+        {
+            _watchers.Add(CreateWatcher(_options.PoliciesDirectory));
+            if (!string.Equals(Path.GetFullPath(_options.PoliciesDirectory), Path.GetFullPath(_options.TaxonomyDirectory), StringComparison.Ordinal))
+            {
+                _watchers.Add(CreateWatcher(_options.TaxonomyDirectory));
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException && _options.PollInterval > TimeSpan.Zero)
+        {
+            // Watchers can run out (Linux inotify limits are per user and shared by every process) or be
+            // unsupported on the mount; polling still notices every change, only later.
+            foreach (var watcher in _watchers)
+            {
+                watcher.Dispose();
+            }
+
+            _watchers.Clear();
+            WatchError = exception.Message;
+        }
     }
 
     private FileSystemWatcher CreateWatcher(string directory)

@@ -53,6 +53,22 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void LoadDirectories_ShippedStrictAndPermissive_AreStricterAndLooserThanDefault()
+    {
+        var snapshot = PolicyLoader.LoadDirectories(PolicyTestFiles.ShippedPoliciesDirectory, PolicyTestFiles.ShippedTaxonomyDirectory).GetValueOrThrow();
+        var strict = snapshot.Find("strict")!;
+        var permissive = snapshot.Find("permissive")!;
+
+        Assert.True(strict.Threshold < snapshot.Default.Threshold);
+        Assert.Equal(StreamingMode.Buffer, strict.Streaming.Mode);
+        Assert.All(strict.Categories, category => Assert.Equal(CategoryAction.Block, category.Action));
+        Assert.True(permissive.Threshold > snapshot.Default.Threshold);
+        Assert.Contains(permissive.Categories, category => category.Action == CategoryAction.Flag);
+        Assert.DoesNotContain(permissive.Categories, category => category.Action == CategoryAction.Off);
+        Assert.Equal("default", snapshot.ShadowOf(permissive)!.Id);
+    }
+
+    [Fact]
     public void Load_FileWithManyMistakes_ReportsEveryErrorWithLineAndColumn()
     {
         const string yaml = """

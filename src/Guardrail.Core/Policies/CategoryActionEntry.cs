@@ -1,0 +1,4 @@
+namespace Guardrail.Policies;
+
+/// <summary>One entry of <c>categories</c>: a code and its action, with the code's position.</summary>
+internal sealed record CategoryActionEntry(string Code, CategoryAction Action, PolicySourcePosition Position);
