@@ -194,6 +194,46 @@ public sealed class LlamaContextTests
     }
 
     [Fact]
+    public void Decode_CancelledWhileRunning_AbortsThroughNativeCallback()
+    {
+        using var context = _tiny.CreateContext(contextSize: 1024, batchSize: 512, sequences: 1);
+        using var batch = new LlamaBatch(512);
+        for (var i = 0; i < 512; i++)
+        {
+            batch.Add(1000 + i, i, 0, wantLogits: true);
+        }
+
+        // The token is live when Decode starts, so only llama.cpp's abort callback can stop it; a decode that wins
+        // the race simply completes, and the next attempt cancels sooner.
+        OperationCanceledException? cancelled = null;
+        for (var attempt = 0; attempt < 20 && cancelled is null; attempt++)
+        {
+            using var cts = new CancellationTokenSource();
+            cts.CancelAfter(TimeSpan.FromMilliseconds(1 + (attempt % 5)));
+            try
+            {
+                context.Decode(batch, cts.Token);
+            }
+            catch (OperationCanceledException ex) when (ex.Message == "Decoding was cancelled.")
+            {
+                cancelled = ex; // the native abort path, not the check before the call
+            }
+            catch (OperationCanceledException)
+            {
+                // cancelled before llama_decode started; try again
+            }
+
+            context.ClearMemory();
+        }
+
+        Assert.NotNull(cancelled);
+        batch.Clear();
+        batch.Add(1, 0, 0, wantLogits: true);
+        context.Decode(batch);
+        Assert.Equal(128256, context.GetLogits(0).Length);
+    }
+
+    [Fact]
     public void Decode_ContextFull_ThrowsWithCodeOne()
     {
         using var context = _tiny.CreateContext(contextSize: 256, batchSize: 128, sequences: 1);
