@@ -193,7 +193,7 @@ public sealed class NativeLayoutTests : IClassFixture<NativeLayoutTests.CProgram
             File.WriteAllText(cFile, source.ToString());
             var exe = _temp.File("layout");
             var runtime = TestAssets.CpuRuntimeDirectory;
-            Run("gcc", ["-std=c11", "-w", "-I", TestAssets.IncludeDirectory, cFile, "-o", exe, "-L", runtime, "-l:" + NativeLibraryResolver.LlamaFile, "-Wl,-rpath," + runtime]);
+            Run("gcc", ["-std=c11", "-w", "-I", TestAssets.IncludeDirectory, cFile, "-o", exe, "-L", runtime, "-l:" + Path.GetFileName(NativeLibraryResolver.FindFile(runtime, LlamaNative.Library) ?? NativeLibraryResolver.LlamaFile), "-Wl,-rpath," + runtime]);
             Values = Run(exe, [])
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(line => line.Split('=', 2))
