@@ -114,21 +114,6 @@ public sealed class NativeLayoutTests : IClassFixture<NativeLayoutTests.CProgram
         Assert.True(p.offload_kqv);
     }
 
-    [Fact]
-    public void GgmlTypeTraits_KnownTypes_MatchNativeGeometry()
-    {
-        NativeTestRuntime.EnsureInitialized();
-
-        foreach (var type in Enum.GetValues<GgmlType>())
-        {
-            if (GgmlTypeTraits.TryGetBlock(type, out var perBlock, out var bytes))
-            {
-                Assert.Equal((long)GgmlNative.ggml_blck_size(type), perBlock);
-                Assert.Equal((long)GgmlNative.ggml_type_size(type), bytes);
-            }
-        }
-    }
-
     private unsafe void AssertFieldBytesEqual<T>(string cName, T value)
         where T : unmanaged
     {
