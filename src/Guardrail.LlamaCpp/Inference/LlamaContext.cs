@@ -187,10 +187,15 @@ internal sealed unsafe class LlamaContext : IDisposable
         LlamaNative.llama_memory_clear(LlamaNative.llama_get_memory(_handle), true);
     }
 
-    /// <summary>Timing counters since creation or <see cref="ResetPerformance"/>.</summary>
+    /// <summary>
+    /// Timing counters since creation or <see cref="ResetPerformance"/>. llama.cpp reports token counts of at least 1,
+    /// so a fresh or reset context shows 1, not 0.
+    /// </summary>
     public LlamaPerformance GetPerformance()
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        // llama.cpp adds a decode to its counters only when it synchronises with the backend.
+        LlamaNative.llama_synchronize(_handle);
         var data = LlamaNative.llama_perf_context(_handle);
         return new LlamaPerformance(data.t_load_ms, data.t_p_eval_ms, data.t_eval_ms, data.n_p_eval, data.n_eval, data.n_reused);
     }

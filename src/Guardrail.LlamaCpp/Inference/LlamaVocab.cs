@@ -14,11 +14,13 @@ internal sealed unsafe class LlamaVocab
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private readonly LlamaModel _owner;
     private readonly SafeLlamaModelHandle _model;
     private readonly Lazy<FrozenDictionary<string, int>> _pieces;
 
-    internal LlamaVocab(SafeLlamaModelHandle model)
+    internal LlamaVocab(LlamaModel owner, SafeLlamaModelHandle model)
     {
+        _owner = owner;
         _model = model;
         using var lease = new SafeHandleLease(model);
         var vocab = LlamaNative.llama_model_get_vocab(model);
@@ -60,7 +62,7 @@ internal sealed unsafe class LlamaVocab
 
         var bytes = new byte[Math.Max(byteCount, 1)];
         Utf8.GetBytes(text, bytes);
-        using var lease = new SafeHandleLease(_model);
+        using var lease = Lease();
         var vocab = LlamaNative.llama_model_get_vocab(_model);
         // A byte-level BPE token covers at least one byte, so this fits unless the model adds several specials.
         var tokens = new int[byteCount + 4];
@@ -93,7 +95,7 @@ internal sealed unsafe class LlamaVocab
     public byte[] TokenToPieceBytes(int token, bool renderSpecial = true)
     {
         CheckToken(token);
-        using var lease = new SafeHandleLease(_model);
+        using var lease = Lease();
         var vocab = LlamaNative.llama_model_get_vocab(_model);
         var buffer = new byte[64];
         while (true)
@@ -132,7 +134,7 @@ internal sealed unsafe class LlamaVocab
             return string.Empty;
         }
 
-        using var lease = new SafeHandleLease(_model);
+        using var lease = Lease();
         var vocab = LlamaNative.llama_model_get_vocab(_model);
         var buffer = new byte[Math.Max(tokens.Length * 8, 64)];
         while (true)
@@ -162,7 +164,7 @@ internal sealed unsafe class LlamaVocab
     public bool IsEndOfGeneration(int token)
     {
         CheckToken(token);
-        using var lease = new SafeHandleLease(_model);
+        using var lease = Lease();
         return LlamaNative.llama_vocab_is_eog(LlamaNative.llama_model_get_vocab(_model), token);
     }
 
@@ -210,6 +212,12 @@ internal sealed unsafe class LlamaVocab
         {
             throw new ArgumentOutOfRangeException(nameof(token), token, $"Token ids must be in [0, {Count}).");
         }
+    }
+
+    private SafeHandleLease Lease()
+    {
+        ObjectDisposedException.ThrowIf(_owner.IsDisposed, _owner);
+        return new SafeHandleLease(_model);
     }
 
     private static int? NullIfNone(int token) => token < 0 ? null : token;
