@@ -6,8 +6,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GUARDRAIL_ROOT"
 
 require_dotnet
-# gcc compiles the struct-layout probe against llama.h; git unpacks llama.cpp's release bundle.
-ensure_debian_packages gcc:gcc git:git
+# Real components the tests use: gcc compiles the struct-layout probe against llama.h; git unpacks llama.cpp's release bundle.
+# promtool and prometheus check and scrape the /metrics output.
+ensure_debian_packages gcc:gcc git:git promtool:prometheus
 
 if [[ -x scripts/native-runtime.sh ]]; then
     scripts/native-runtime.sh

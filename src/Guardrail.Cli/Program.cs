@@ -1,4 +1,14 @@
 using System.CommandLine;
+using Guardrail.Cli.Commands;
+using Microsoft.Extensions.Logging;
 
-var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.");
+// Diagnostics go to stderr so that command output on stdout stays clean for pipes.
+using var loggerFactory = LoggerFactory.Create(logging => logging
+    .SetMinimumLevel(LogLevel.Warning)
+    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+
+var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
+{
+    ModelCommands.Create(loggerFactory),
+};
 return await root.Parse(args).InvokeAsync();

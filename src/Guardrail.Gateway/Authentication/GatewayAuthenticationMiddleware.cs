@@ -1,4 +1,5 @@
 using Guardrail.Gateway.Errors;
+using Guardrail.Gateway.Metrics;
 
 namespace Guardrail.Gateway.Authentication;
 
@@ -15,8 +16,11 @@ internal sealed partial class GatewayAuthenticationMiddleware
     private readonly bool _allowAnonymous;
     private readonly ILogger<GatewayAuthenticationMiddleware> _logger;
 
-    public GatewayAuthenticationMiddleware(RequestDelegate next, GatewayKeyStore keys, GatewayAuthenticationSettings settings, ILogger<GatewayAuthenticationMiddleware> logger)
+    private readonly GatewayMetrics _metrics;
+
+    public GatewayAuthenticationMiddleware(RequestDelegate next, GatewayKeyStore keys, GatewayAuthenticationSettings settings, GatewayMetrics metrics, ILogger<GatewayAuthenticationMiddleware> logger)
     {
+        _metrics = metrics;
         _next = next;
         _keys = keys;
         _allowAnonymous = settings.AllowAnonymous;
@@ -35,6 +39,7 @@ internal sealed partial class GatewayAuthenticationMiddleware
             }
 
             LogRejected(_logger, "missing key", context.Request.Path);
+            _metrics.AuthenticationFailed("missing_key");
             return Reject(context, "You didn't provide an API key. Send your gateway key as 'Authorization: Bearer <key>'.");
         }
 
@@ -43,6 +48,7 @@ internal sealed partial class GatewayAuthenticationMiddleware
             || !_keys.TryAuthenticate(value.AsSpan(BearerPrefix.Length).Trim(), out var caller))
         {
             LogRejected(_logger, "invalid key", context.Request.Path);
+            _metrics.AuthenticationFailed("invalid_key");
             return Reject(context, "Incorrect API key provided. Use a gateway key issued for this Guardrail deployment.");
         }
 

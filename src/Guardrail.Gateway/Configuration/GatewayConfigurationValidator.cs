@@ -44,6 +44,7 @@ internal static class GatewayConfigurationValidator
 
         ValidateAuth(options.Auth, errors, warnings);
         ValidateUpstreams(options, clusterIds, errors);
+        ValidateMetrics(options.Metrics, errors);
 
         if (options.Limits.MaxRequestBodyBytes is < 1 or > MaxBodyLimit)
         {
@@ -124,11 +125,17 @@ internal static class GatewayConfigurationValidator
             }
         }
 
+        ValidateKeyEntries("Guardrail:Auth:Keys", auth.Keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
+        ValidateKeyEntries("Guardrail:Auth:AdminKeys", auth.AdminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
+    }
+
+    private static void ValidateKeyEntries(string section, List<(string? Id, string? Tenant, string? Key, string? KeyHash)> keys, bool requireTenant, List<string> errors)
+    {
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < auth.Keys.Count; i++)
+        for (var i = 0; i < keys.Count; i++)
         {
-            var key = auth.Keys[i];
-            var path = string.Create(CultureInfo.InvariantCulture, $"Guardrail:Auth:Keys:{i}");
+            var key = keys[i];
+            var path = string.Create(CultureInfo.InvariantCulture, $"{section}:{i}");
             if (string.IsNullOrWhiteSpace(key.Id))
             {
                 errors.Add($"{path}:Id is missing: give the key a non-secret id; logs and audit records name the key by it.");
@@ -138,7 +145,7 @@ internal static class GatewayConfigurationValidator
                 errors.Add($"{path}:Id '{key.Id}' is used by another key: key ids must be unique.");
             }
 
-            if (string.IsNullOrWhiteSpace(key.Tenant))
+            if (requireTenant && string.IsNullOrWhiteSpace(key.Tenant))
             {
                 errors.Add($"{path}:Tenant is missing: name the tenant this key belongs to.");
             }
@@ -157,6 +164,21 @@ internal static class GatewayConfigurationValidator
             {
                 errors.Add($"{path}:KeyHash is not 'sha256:' followed by 64 hex digits: compute it with `printf %s \"$KEY\" | sha256sum`.");
             }
+        }
+    }
+
+    private static void ValidateMetrics(MetricsOptions metrics, List<string> errors)
+    {
+        if (metrics.ManagementUrl is null)
+        {
+            return;
+        }
+
+        const string key = "Guardrail:Metrics:ManagementUrl";
+        ValidateAddress(metrics.ManagementUrl, key, errors);
+        if (Uri.TryCreate(metrics.ManagementUrl, UriKind.Absolute, out var uri) && (uri.IsDefaultPort || uri.Port == 0 || !string.Equals(uri.AbsolutePath, "/", StringComparison.Ordinal)))
+        {
+            errors.Add($"{key} '{metrics.ManagementUrl}' needs an explicit non-zero port and no path, e.g. http://0.0.0.0:9464.");
         }
     }
 

@@ -12,6 +12,9 @@ public sealed class GuardrailOptions
     /// <summary>Client authentication with gateway keys.</summary>
     public AuthOptions Auth { get; init; } = new();
 
+    /// <summary>The Prometheus endpoint.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
     /// <summary>Request limits enforced before anything is forwarded.</summary>
     public LimitsOptions Limits { get; init; } = new();
 
@@ -38,6 +41,9 @@ public sealed class AuthOptions
 
     /// <summary>The gateway keys clients may present as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     public IList<GatewayKeyOptions> Keys { get; init; } = [];
+
+    /// <summary>Keys that open operator endpoints (<c>/metrics</c>). Separate from client keys.</summary>
+    public IList<AdminKeyOptions> AdminKeys { get; init; } = [];
 
     /// <summary>
     /// Opt-in for local use: when no keys are configured and anonymous access is off, generate a key into this
@@ -80,4 +86,34 @@ public sealed class UpstreamOptions
     /// any other header name (such as <c>api-key</c>) carries the key as it is.
     /// </summary>
     public string ApiKeyHeader { get; init; } = "Authorization";
+}
+
+/// <summary>One admin key (<c>Guardrail:Auth:AdminKeys:N</c>).</summary>
+public sealed class AdminKeyOptions
+{
+    /// <summary>A stable, non-secret id for the key.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The key in clear text. Prefer <see cref="KeyHash"/>.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c>.</summary>
+    public string? KeyHash { get; init; }
+}
+
+/// <summary>The Prometheus endpoint (<c>Guardrail:Metrics</c>).</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Serve <c>/metrics</c>. Default true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// An extra listener, such as <c>http://0.0.0.0:9464</c>, that serves <c>/metrics</c> without a key; the main
+    /// listener then does not serve it at all. Unset (the default): <c>/metrics</c> is on the main listener and
+    /// needs an admin key.
+    /// </summary>
+    public string? ManagementUrl { get; init; }
+
+    /// <summary>The management listener's port, when one is configured.</summary>
+    internal int? ManagementPort => Uri.TryCreate(ManagementUrl, UriKind.Absolute, out var uri) ? uri.Port : null;
 }

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Guardrail.Gateway.Metrics;
 
 namespace Guardrail.Gateway.Health;
 
@@ -11,8 +12,8 @@ internal static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapGuardrailHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(LivenessPath, static () => Results.Text("ok\n", "text/plain"));
-        endpoints.MapGet(ReadinessPath, static (GatewayReadiness readiness) => WriteReadiness(readiness));
+        endpoints.MapGet(LivenessPath, static () => Results.Text("ok\n", "text/plain")).WithMetadata(new GatewayRouteName("healthz"));
+        endpoints.MapGet(ReadinessPath, static (GatewayReadiness readiness) => WriteReadiness(readiness)).WithMetadata(new GatewayRouteName("readyz"));
         return endpoints;
     }
 

@@ -2,6 +2,7 @@ using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Health;
+using Guardrail.Gateway.Metrics;
 using Guardrail.Gateway.Proxy;
 
 namespace Guardrail.Gateway.Hosting;
@@ -50,6 +51,12 @@ public static class GatewayApplication
 
         var keyStore = new GatewayKeyStore(options.Auth.Keys, developmentKey is null ? null : DevelopmentKey.Caller, developmentKey);
 
+        if (options.Metrics.ManagementUrl is { } managementUrl)
+        {
+            var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
+            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? managementUrl : $"{urls};{managementUrl}");
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -62,6 +69,12 @@ public static class GatewayApplication
         services.AddSingleton(new GatewayAuthenticationSettings(options.Auth.AllowAnonymous));
         services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
         services.AddSingleton<GatewayReadiness>();
+        services.AddSingleton(new AdminKeyStore(options.Auth.AdminKeys));
+        services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<MetricsRegistry>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<ProcessMetrics>();
 
         var proxy = services.AddReverseProxy();
         if (report.UsesDefaultProxy)
@@ -87,10 +100,12 @@ public static class GatewayApplication
             throw new InvalidOperationException("Call AddGuardrailGateway on the builder before UseGuardrailGateway.");
         }
 
+        app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
             OpenAIError.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.", OpenAIError.ServerError, "internal_error")));
 
         app.MapGuardrailHealth();
+        app.MapGuardrailMetrics(app.Services.GetRequiredService<GuardrailOptions>().Metrics);
         app.MapReverseProxy(static pipeline =>
         {
             pipeline.UseMiddleware<GatewayAuthenticationMiddleware>();

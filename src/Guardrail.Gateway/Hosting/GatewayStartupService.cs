@@ -1,5 +1,6 @@
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Health;
+using Guardrail.Gateway.Metrics;
 
 namespace Guardrail.Gateway.Hosting;
 
@@ -11,8 +12,17 @@ internal sealed partial class GatewayStartupService : IHostedService
     private readonly GatewayKeyStore _keys;
     private readonly ILogger<GatewayStartupService> _logger;
 
-    public GatewayStartupService(GatewayStartupReport report, GatewayReadiness readiness, GatewayKeyStore keys, ILogger<GatewayStartupService> logger)
+    // The metric sources are taken here so that they exist, and are exported, before the first request.
+    public GatewayStartupService(
+        GatewayStartupReport report,
+        GatewayReadiness readiness,
+        GatewayKeyStore keys,
+        MetricsRegistry metricsRegistry,
+        GatewayMetrics gatewayMetrics,
+        ProcessMetrics processMetrics,
+        ILogger<GatewayStartupService> logger)
     {
+        _ = (metricsRegistry, gatewayMetrics, processMetrics);
         _report = report;
         _readiness = readiness;
         _keys = keys;

@@ -1,4 +1,5 @@
 using Guardrail.Gateway.Errors;
+using Guardrail.Gateway.Metrics;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Guardrail.Gateway.Proxy;
@@ -13,23 +14,30 @@ internal sealed partial class ProxyErrorMiddleware
     private readonly RequestDelegate _next;
     private readonly ILogger<ProxyErrorMiddleware> _logger;
 
-    public ProxyErrorMiddleware(RequestDelegate next, ILogger<ProxyErrorMiddleware> logger)
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+
+    public ProxyErrorMiddleware(RequestDelegate next, GatewayMetrics metrics, TimeProvider time, ILogger<ProxyErrorMiddleware> logger)
     {
+        _metrics = metrics;
+        _time = time;
         _next = next;
         _logger = logger;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var started = _time.GetTimestamp();
         await _next(context);
 
         var failure = context.GetForwarderErrorFeature();
+        var clusterId = context.GetReverseProxyFeature().Cluster?.Config.ClusterId ?? "unknown";
+        _metrics.UpstreamCompleted(clusterId, _time.GetElapsedTime(started), failure?.Error ?? ForwarderError.None);
         if (failure is null || failure.Error == ForwarderError.None)
         {
             return;
         }
 
-        var clusterId = context.GetReverseProxyFeature().Cluster?.Config.ClusterId ?? "unknown";
         if (IsClientGone(failure.Error) || context.RequestAborted.IsCancellationRequested)
         {
             LogClientGone(_logger, failure.Error, clusterId);

@@ -40,7 +40,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         ["Guardrail:Upstreams:llm:ApiKey"] = BackendKey,
     };
 
-    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?> settings, Func<string, bool>? mainAddressFilter = null)
     {
         // Only the test's settings: nothing from the machine's environment or appsettings files leaks in.
         var app = GatewayApplication.Build([], builder =>
@@ -51,7 +51,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             builder.Logging.ClearProviders();
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single(mainAddressFilter ?? (_ => true));
         return new GatewayServer(app, new Uri(address));
     }
 

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Guardrail.Cli.Commands;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Guardrail.Cli.Tests;
+
+/// <summary>Runs the model commands in process with captured output.</summary>
+internal static class CliRunner
+{
+    public static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var root = new RootCommand("test") { ModelCommands.Create(NullLoggerFactory.Instance) };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}
+
+/// <summary>A unique scratch directory deleted on dispose.</summary>
+internal sealed class ScratchDirectory : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "guardrail-cli-" + Guid.NewGuid().ToString("N"));
+
+    public ScratchDirectory() => Directory.CreateDirectory(Path);
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
