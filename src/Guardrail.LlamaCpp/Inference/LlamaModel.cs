@@ -15,13 +15,15 @@ internal sealed unsafe class LlamaModel : IDisposable
 {
     public const string SupportedArchitecture = "llama";
 
+    private int _disposed;
+
     private LlamaModel(string path, SafeLlamaModelHandle handle, LlamaModelInfo info, bool vocabOnly)
     {
         Path = path;
         Handle = handle;
         Info = info;
         IsVocabOnly = vocabOnly;
-        Vocab = new LlamaVocab(handle);
+        Vocab = new LlamaVocab(this, handle);
     }
 
     public string Path { get; }
@@ -31,6 +33,12 @@ internal sealed unsafe class LlamaModel : IDisposable
     public LlamaVocab Vocab { get; }
 
     public bool IsVocabOnly { get; }
+
+    /// <summary>
+    /// True after <see cref="Dispose"/>. The native model may live on while a context uses it, but this wrapper and
+    /// its vocabulary are no longer usable.
+    /// </summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     internal SafeLlamaModelHandle Handle { get; }
 
@@ -93,7 +101,11 @@ internal sealed unsafe class LlamaModel : IDisposable
         }
     }
 
-    public void Dispose() => Handle.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        Handle.Dispose();
+    }
 
     private static void CheckSupported(GgufFile gguf, bool vocabOnly)
     {

@@ -23,7 +23,7 @@ internal static unsafe partial class LlamaNative
         "llama_detokenize", "llama_batch_init", "llama_batch_free", "llama_decode", "llama_get_logits_ith",
         "llama_get_memory", "llama_memory_clear", "llama_memory_seq_rm", "llama_memory_seq_cp", "llama_memory_seq_pos_max",
         "llama_n_ctx", "llama_n_batch", "llama_n_seq_max", "llama_set_abort_callback", "llama_perf_context",
-        "llama_perf_context_reset", "llama_model_quantize", "llama_supports_gpu_offload", "llama_print_system_info",
+        "llama_perf_context_reset", "llama_synchronize", "llama_model_quantize", "llama_supports_gpu_offload", "llama_print_system_info",
     ];
 
     [LibraryImport(Library)]
@@ -164,6 +164,9 @@ internal static unsafe partial class LlamaNative
 
     [LibraryImport(Library)]
     public static partial float* llama_get_logits_ith(SafeLlamaContextHandle context, int index);
+
+    [LibraryImport(Library)]
+    public static partial void llama_synchronize(SafeLlamaContextHandle context);
 
     [LibraryImport(Library)]
     public static partial LlamaPerfContextData llama_perf_context(SafeLlamaContextHandle context);

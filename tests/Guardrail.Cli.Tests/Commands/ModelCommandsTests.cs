@@ -23,8 +23,8 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.Contains("heads:          4 (key/value 2)\n", output, StringComparison.Ordinal);
         Assert.Contains("context length: 8,192\n", output, StringComparison.Ordinal);
         Assert.Contains("vocab size:     128,256\n", output, StringComparison.Ordinal);
-        // 2 x 128256 x 256 + 2 x (2 x 256^2 + 2 x 256 x 128 + 3 x 256 x 512 + 512) + 256
-        Assert.Contains("parameters:     66.73M (66,728,192)\n", output, StringComparison.Ordinal);
+        // 2 x 128256 x 256 + 2 x (2 x 256^2 + 2 x 256 x 128 + 3 x 256 x 512 + 2 x 256) + 256
+        Assert.Contains("parameters:     66.85M (66,848,000)\n", output, StringComparison.Ordinal);
         Assert.Contains("file type:      MostlyF16 (1)\n", output, StringComparison.Ordinal);
         Assert.Contains("tensors:        21: F16 x16, F32 x5\n", output, StringComparison.Ordinal);
     }
@@ -98,5 +98,59 @@ public sealed class ModelCommandsTests : IDisposable
         var (inspectExit, description, _) = CliRunner.Run("model", "inspect", path);
         Assert.Equal(0, inspectExit);
         Assert.Contains("synthetic tiny (random, seed 7)", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synth_KeywordGuard_WritesModelAndListsTriggerTokens()
+    {
+        var path = _scratch.File("guard.gguf");
+
+        var (exitCode, output, error) = CliRunner.Run("model", "synth", "--keyword-guard", "bomb=S1,violin=S10", "--out", path);
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Contains("  S1: 'bomb' (79444), ' bomb' (13054), 'Bomb' (92826), ' Bomb' (33909)", output, StringComparison.Ordinal);
+        Assert.Contains("  S10: ' violin' (63137)", output, StringComparison.Ordinal);
+        var (_, description, _) = CliRunner.Run("model", "inspect", path);
+        Assert.Contains("synthetic keyword guard (bomb=S1,violin=S10)", description, StringComparison.Ordinal);
+        Assert.Contains("layers:         1\n", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synth_KeywordGuardWordWithoutSingleToken_RefusedShowingTokens()
+    {
+        var path = _scratch.File("guard.gguf");
+
+        var (exitCode, _, error) = CliRunner.Run("model", "synth", "--keyword-guard", "xylophonist=S1", "--out", path);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("'xylophonist' has no single-token form", error, StringComparison.Ordinal);
+        Assert.Contains("'xylophonist' -> 'xy'(4223) 'lo'(385) 'phon'(52801) 'ist'(380)", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Synth_KeywordGuardWithQuant_Refused()
+    {
+        var (exitCode, _, error) = CliRunner.Run(
+            "model", "synth", "--keyword-guard", "bomb=S1", "--quant", "Q8_0", "--out", _scratch.File("guard.gguf"));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--quant and --seed apply to --preset models only", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synth_TinyPresetQ8_0_WritesQuantizedModel()
+    {
+        var path = _scratch.File("tiny-q8.gguf");
+
+        var (exitCode, output, error) = CliRunner.Run("model", "synth", "--preset", "tiny", "--quant", "q8_0", "--out", path);
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Contains("Q8_0", output, StringComparison.Ordinal);
+        var (_, description, _) = CliRunner.Run("model", "inspect", path);
+        Assert.Contains("file type:      Q8_0 (7)\n", description, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_scratch.Path, "*.partial", SearchOption.AllDirectories).Concat(Directory.GetFiles(_scratch.Path, ".*")));
     }
 }

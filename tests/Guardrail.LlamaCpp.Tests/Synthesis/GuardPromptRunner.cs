@@ -13,6 +13,7 @@ internal static class GuardPromptRunner
 {
     private const int UnsafeToken = 39257;
     private const int EndOfTurnToken = 128009;
+    private const int BatchSize = 512;
 
     private static readonly string[] Categories =
     [
@@ -38,16 +39,35 @@ internal static class GuardPromptRunner
 
     public static GuardAnswer Run(LlamaModel model, string prompt, int maxNewTokens = 10)
     {
+        using var context = CreateContext(model);
+        return Run(context, prompt, maxNewTokens);
+    }
+
+    /// <summary>A context big enough for the test prompts, decoded in batches of 512 as the engine would.</summary>
+    public static LlamaContext CreateContext(LlamaModel model) =>
+        LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 4096, BatchSize = BatchSize });
+
+    /// <summary>Runs <paramref name="prompt"/> from an empty KV cache in <paramref name="context"/>.</summary>
+    public static GuardAnswer Run(LlamaContext context, string prompt, int maxNewTokens = 10)
+    {
+        var model = context.Model;
+
         // The test prompts hold no special-token text in their content, so one tokenization of the whole is exact.
         var tokens = model.Vocab.Tokenize(prompt, addSpecial: false, parseSpecial: true);
-        using var context = LlamaContext.Create(model, new LlamaContextOptions { ContextSize = 8192, BatchSize = 8192 });
-        using var batch = new LlamaBatch(tokens.Length);
-        for (var i = 0; i < tokens.Length; i++)
+        context.ClearMemory();
+        using var batch = new LlamaBatch(BatchSize);
+        for (var start = 0; start < tokens.Length; start += BatchSize)
         {
-            batch.Add(tokens[i], i, 0, wantLogits: i == tokens.Length - 1);
+            batch.Clear();
+            var end = Math.Min(tokens.Length, start + BatchSize);
+            for (var i = start; i < end; i++)
+            {
+                batch.Add(tokens[i], i, 0, wantLogits: i == tokens.Length - 1);
+            }
+
+            context.Decode(batch);
         }
 
-        context.Decode(batch);
         var logits = context.GetLogits(-1);
         var unsafeProbability = Softmax(logits, UnsafeToken);
 

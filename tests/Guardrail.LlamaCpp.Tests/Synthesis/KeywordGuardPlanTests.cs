@@ -62,10 +62,15 @@ public sealed class KeywordGuardPlanTests
 
     private static KeywordGuardPlan Create(string spec) => Create(KeywordGuardSpec.Parse(spec));
 
-    private static KeywordGuardPlan Create(KeywordGuardSpec spec)
+    private static KeywordGuardPlan Create(KeywordGuardSpec spec) =>
+        KeywordGuardPlan.Create(spec, Tokenizer.Value, Vocabulary.Value);
+
+    // Loaded once for the class: the vocabulary is read-only and llama.cpp's tokenizer is thread-safe.
+    private static readonly Lazy<VocabTokenizer> Tokenizer = new(() =>
     {
         NativeTestRuntime.EnsureInitialized();
-        using var tokenizer = SynthesisRuntime.OpenTokenizer(TestAssets.VocabGguf, NullLoggerFactory.Instance);
-        return KeywordGuardPlan.Create(spec, tokenizer, LlamaVocabularyMetadata.Load(TestAssets.VocabGguf));
-    }
+        return SynthesisRuntime.OpenTokenizer(TestAssets.VocabGguf, NullLoggerFactory.Instance);
+    });
+
+    private static readonly Lazy<LlamaVocabularyMetadata> Vocabulary = new(() => LlamaVocabularyMetadata.Load(TestAssets.VocabGguf));
 }

@@ -14,6 +14,7 @@ public sealed class KeywordGuardFixture : IDisposable
         NativeTestRuntime.EnsureInitialized();
         ModelPath = SyntheticModelCache.GetKeywordGuard(Spec);
         Model = LlamaModel.Load(ModelPath);
+        Context = GuardPromptRunner.CreateContext(Model);
         using var tokenizer = SynthesisRuntime.OpenTokenizer(TestAssets.VocabGguf, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         Plan = KeywordGuardPlan.Create(KeywordGuardSpec.Parse(Spec), tokenizer, LlamaVocabularyMetadata.Load(TestAssets.VocabGguf));
     }
@@ -24,7 +25,13 @@ public sealed class KeywordGuardFixture : IDisposable
 
     internal KeywordGuardPlan Plan { get; }
 
-    public void Dispose() => Model.Dispose();
+    internal LlamaContext Context { get; }
+
+    public void Dispose()
+    {
+        Context.Dispose();
+        Model.Dispose();
+    }
 }
 
 public sealed class KeywordGuardWeightsTests : IClassFixture<KeywordGuardFixture>
@@ -127,5 +134,5 @@ public sealed class KeywordGuardWeightsTests : IClassFixture<KeywordGuardFixture
     }
 
     private GuardAnswer Run(params (string Role, string Text)[] turns) =>
-        GuardPromptRunner.Run(_fixture.Model, GuardPromptRunner.Prompt(turns));
+        GuardPromptRunner.Run(_fixture.Context, GuardPromptRunner.Prompt(turns));
 }
