@@ -7,7 +7,7 @@ namespace Guardrail.Gateway.Tests.Health;
 public sealed class ReadinessTests
 {
     [Fact]
-    public async Task Readyz_NoProxyConfiguration_ReportsTheDefaultBackendAndHowToChangeIt()
+    public async Task Readyz_NoConfiguration_IsNotReadyAndSaysWhatIsMissing()
     {
         var directory = Directory.CreateTempSubdirectory("guardrail-readyz-");
         try
@@ -20,11 +20,15 @@ public sealed class ReadinessTests
 
             using var response = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
 
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.Equal("ready", json.RootElement.GetProperty("status").GetString());
-            var check = Assert.Single(json.RootElement.GetProperty("checks").EnumerateArray());
-            Assert.Equal("configuration", check.GetProperty("name").GetString());
+            Assert.Equal("not_ready", json.RootElement.GetProperty("status").GetString());
+            var checks = json.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+            Assert.Equal("ready", checks["configuration"].GetProperty("status").GetString());
+            Assert.Equal("ready", checks["policies"].GetProperty("status").GetString());
+            Assert.Equal("not_ready", checks["classifier"].GetProperty("status").GetString());
+            Assert.Contains("Guardrail:Classifier:ModelPath", checks["classifier"].GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var check = checks["configuration"];
             var warnings = check.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
             Assert.Contains(warnings, w => w.Contains("http://127.0.0.1:8080", StringComparison.Ordinal) && w.Contains("ReverseProxy:Routes", StringComparison.Ordinal));
             Assert.Contains(warnings, w => w.Contains("development key", StringComparison.Ordinal) && w.Contains("Guardrail:Auth:Keys", StringComparison.Ordinal));

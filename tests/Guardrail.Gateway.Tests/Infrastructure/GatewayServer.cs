@@ -15,13 +15,16 @@ internal sealed class GatewayServer : IAsyncDisposable
 {
     public const string ClientKey = "gk-team-a-0123456789abcdef";
     public const string BackendKey = "sk-backend-fedcba9876543210";
+    public const string AdminKey = "admin-key-for-tests-0000001";
 
     private readonly WebApplication _app;
+    private readonly DirectoryInfo _data;
 
-    private GatewayServer(WebApplication app, Uri baseAddress)
+    private GatewayServer(WebApplication app, Uri baseAddress, DirectoryInfo data)
     {
         _app = app;
         BaseAddress = baseAddress;
+        _data = data;
     }
 
     public Uri BaseAddress { get; }
@@ -38,22 +41,46 @@ internal sealed class GatewayServer : IAsyncDisposable
         ["Guardrail:Auth:Keys:0:Tenant"] = "team-a",
         ["Guardrail:Auth:Keys:0:Key"] = ClientKey,
         ["Guardrail:Upstreams:llm:ApiKey"] = BackendKey,
+        ["Guardrail:Auth:AdminKeys:0:Id"] = "admin",
+        ["Guardrail:Auth:AdminKeys:0:Key"] = AdminKey,
     };
 
     public static async Task<GatewayServer> StartAsync(IDictionary<string, string?> settings, Func<string, bool>? mainAddressFilter = null)
     {
-        // Only the test's settings: nothing from the machine's environment or appsettings files leaks in.
-        var app = GatewayApplication.Build([], builder =>
+        // Only the test's settings: nothing from the machine's environment or appsettings files leaks in. The shipped
+        // policies apply unless a test names others; the audit database lives in a folder of this server's own.
+        var data = Directory.CreateTempSubdirectory("guardrail-gateway-");
+        var defaults = new Dictionary<string, string?>
+        {
+            ["Guardrail:Policies:Directory"] = Path.Combine(RepositoryRoot.Path, "policies"),
+            ["Guardrail:Policies:TaxonomyDirectory"] = Path.Combine(RepositoryRoot.Path, "taxonomy"),
+            ["Guardrail:Audit:DatabasePath"] = Path.Combine(data.FullName, "audit.db"),
+        };
+        WebApplication app;
+        try
+        {
+            app = Build(settings, defaults);
+            await app.StartAsync();
+        }
+        catch
+        {
+            data.Delete(recursive: true);
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single(mainAddressFilter ?? (_ => true));
+        return new GatewayServer(app, new Uri(address), data);
+    }
+
+    private static WebApplication Build(IDictionary<string, string?> settings, Dictionary<string, string?> defaults) =>
+        GatewayApplication.Build([], builder =>
         {
             builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(defaults);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Urls"] = "http://127.0.0.1:0" });
             builder.Logging.ClearProviders();
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single(mainAddressFilter ?? (_ => true));
-        return new GatewayServer(app, new Uri(address));
-    }
 
     public HttpClient CreateClient(string? key = ClientKey)
     {
@@ -66,5 +93,9 @@ internal sealed class GatewayServer : IAsyncDisposable
         return client;
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _data.Delete(recursive: true);
+    }
 }

@@ -41,6 +41,30 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public IReadOnlyList<BackendRequest> Requests => [.. _requests];
 
+    /// <summary>Forgets the requests seen so far and restores the default answers (tests sharing a backend call it first).</summary>
+    public void Reset()
+    {
+        _requests.Clear();
+        ChatResponseJson = ChatCompletionJson;
+        StreamEvents = StreamChunks;
+    }
+
+    /// <summary>What <c>POST /v1/chat/completions</c> answers; a test sets it to make the backend say something.</summary>
+    public string ChatResponseJson { get; set; } = ChatCompletionJson;
+
+    /// <summary>What <c>POST /v1/completions</c> answers.</summary>
+    public string CompletionResponseJson { get; set; } =
+        """{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"llama-3-8b","choices":[{"index":0,"text":"A calm story.","finish_reason":"stop"}]}""";
+
+    /// <summary>The events <c>POST /v1/chat/stream</c> sends, all at once.</summary>
+    public IReadOnlyList<string> StreamEvents { get; set; } = StreamChunks;
+
+    /// <summary>A chat completion whose choices say <paramref name="contents"/>.</summary>
+    public static string Completion(params string[] contents) =>
+        "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"llama-3-8b\",\"choices\":["
+        + string.Join(',', contents.Select((c, i) => $"{{\"index\":{i},\"message\":{{\"role\":\"assistant\",\"content\":{System.Text.Json.JsonSerializer.Serialize(c)}}},\"finish_reason\":\"stop\"}}"))
+        + "],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6,\"total_tokens\":11}}";
+
     /// <summary>
     /// Released by a test to let the slow stream send its next chunk; the stream waits here between chunks, so a
     /// gateway that buffered the response would deliver nothing until the test gave up.
@@ -65,8 +89,14 @@ internal sealed class TestBackend : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";
             context.Response.Headers["x-backend-header"] = "kept";
-            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(ChatCompletionJson));
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(backend.ChatResponseJson));
         });
+        app.MapPost("/v1/completions", async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(backend.CompletionResponseJson));
+        });
+        app.MapPost("/v1/chat/stream", backend.WriteStreamAsync);
         app.MapGet("/v1/models", () => Results.Text("""{"object":"list","data":[{"id":"llama-3-8b","object":"model"}]}""", "application/json"));
         app.MapPost("/v1/slow-stream", backend.WriteSlowStreamAsync);
         app.MapGet("/v1/status/{code:int}", (int code) => Results.Text($"{{\"error\":{{\"message\":\"backend says {code}\"}}}}", "application/json", statusCode: code));
@@ -90,6 +120,16 @@ internal sealed class TestBackend : IAsyncDisposable
         context.Request.Body = new MemoryStream(body.ToArray());
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         _requests.Enqueue(new BackendRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray()));
+    }
+
+    private async Task WriteStreamAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        foreach (var chunk in StreamEvents)
+        {
+            await context.Response.WriteAsync(chunk, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
     }
 
     private async Task WriteSlowStreamAsync(HttpContext context)
