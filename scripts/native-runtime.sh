@@ -82,7 +82,9 @@ install_runtime() {
   rm -rf "$dest"
   mkdir -p "$dest"
   find "$bins" -maxdepth 1 -type f -name '*.so*' -exec cp {} "$dest/" \;
-  [[ -f "$dest/libllama.$LLAMA_RELEASE.so" ]] || { rm -rf "$tmp"; die "$tarball does not contain libllama.$LLAMA_RELEASE.so."; }
+  # The CUDA package names its build libllama.cuda.<release>.so.
+  [[ -f "$dest/libllama.$LLAMA_RELEASE.so" || -f "$dest/libllama.cuda.$LLAMA_RELEASE.so" ]] \
+    || { rm -rf "$tmp"; die "$tarball does not contain libllama.$LLAMA_RELEASE.so (or its CUDA variant)."; }
   printf '%s\n' "$manifest" >"$dest/MANIFEST"
   rm -rf "$tmp"
 }

@@ -62,7 +62,9 @@ internal sealed unsafe class LlamaContext : IDisposable
         var parameters = LlamaNative.llama_context_default_params();
         parameters.n_ctx = (uint)options.ContextSize;
         parameters.n_batch = (uint)options.BatchSize;
-        parameters.n_ubatch = Math.Min(parameters.n_ubatch, (uint)options.BatchSize);
+        parameters.n_ubatch = options.MicroBatchSize > 0
+            ? (uint)Math.Min(options.MicroBatchSize, options.BatchSize)
+            : Math.Min(parameters.n_ubatch, (uint)options.BatchSize);
         parameters.n_seq_max = (uint)options.MaxSequences;
         parameters.n_threads = threads;
         parameters.n_threads_batch = threads;
@@ -111,17 +113,20 @@ internal sealed unsafe class LlamaContext : IDisposable
 
         _abort.Token = cancellationToken;
         int code;
-        try
+        // The native batch is passed by value: its arrays must stay allocated until llama_decode returns.
+        using (new SafeHandleLease(batch.Handle))
         {
-            LlamaLogBridge.TakeLastError();
-            code = LlamaNative.llama_decode(_handle, batch.Native);
-        }
-        finally
-        {
-            _abort.Token = CancellationToken.None;
+            try
+            {
+                LlamaLogBridge.TakeLastError();
+                code = LlamaNative.llama_decode(_handle, batch.Native);
+            }
+            finally
+            {
+                _abort.Token = CancellationToken.None;
+            }
         }
 
-        GC.KeepAlive(batch);
         switch (code)
         {
             case 0:

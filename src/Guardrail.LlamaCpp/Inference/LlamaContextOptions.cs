@@ -12,6 +12,12 @@ internal sealed record LlamaContextOptions
     /// <summary>Most tokens one <see cref="LlamaContext.Decode"/> call takes. Default 512.</summary>
     public int BatchSize { get; init; } = 512;
 
+    /// <summary>
+    /// Tokens computed together inside one decode (llama.cpp's <c>n_ubatch</c>); larger values speed up big prompt
+    /// batches at the cost of compute memory. 0 (default) keeps llama.cpp's 512, capped at <see cref="BatchSize"/>.
+    /// </summary>
+    public int MicroBatchSize { get; init; }
+
     /// <summary>Distinct sequences (independent conversations) the cache holds, 1 to 256. Default 1.</summary>
     public int MaxSequences { get; init; } = 1;
 
@@ -35,6 +41,11 @@ internal sealed record LlamaContextOptions
         if (BatchSize < 1)
         {
             errors.Add($"{nameof(BatchSize)} must be positive, was {BatchSize}.");
+        }
+
+        if (MicroBatchSize < 0)
+        {
+            errors.Add($"{nameof(MicroBatchSize)} must be 0 (default) or positive, was {MicroBatchSize}.");
         }
 
         if (MaxSequences is < 1 or > 256)

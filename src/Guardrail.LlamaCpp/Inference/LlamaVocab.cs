@@ -50,7 +50,10 @@ internal sealed unsafe class LlamaVocab
     /// <param name="text">Any string; invalid UTF-16 is replaced by U+FFFD.</param>
     /// <param name="addSpecial">Add BOS (and EOS where the model asks for it).</param>
     /// <param name="parseSpecial">Recognise special-token strings as special tokens.</param>
-    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Tokenize(text, addSpecial, parseSpecial, initialCapacity: null);
+
+    /// <summary><see cref="Tokenize(string, bool, bool)"/> with a chosen first buffer size, so tests can force the retry path.</summary>
+    internal int[] Tokenize(string text, bool addSpecial, bool parseSpecial, int? initialCapacity)
     {
         ArgumentNullException.ThrowIfNull(text);
         var byteCount = Utf8.GetByteCount(text);
@@ -65,7 +68,7 @@ internal sealed unsafe class LlamaVocab
         using var lease = Lease();
         var vocab = LlamaNative.llama_model_get_vocab(_model);
         // A byte-level BPE token covers at least one byte, so this fits unless the model adds several specials.
-        var tokens = new int[byteCount + 4];
+        var tokens = new int[initialCapacity ?? byteCount + 4];
         while (true)
         {
             int count;
@@ -118,11 +121,15 @@ internal sealed unsafe class LlamaVocab
     /// <summary>The text of one token; bytes that are only part of a character become U+FFFD.</summary>
     public string TokenToPiece(int token, bool renderSpecial = true) => Utf8.GetString(TokenToPieceBytes(token, renderSpecial));
 
-    /// <summary>Joins tokens back into text (the inverse of <see cref="Tokenize"/>).</summary>
+    /// <summary>Joins tokens back into text (the inverse of <see cref="Tokenize(string, bool, bool)"/>).</summary>
     /// <param name="tokens">Token ids in [0, <see cref="Count"/>).</param>
     /// <param name="removeSpecial">Drop a leading BOS / trailing EOS the model adds.</param>
     /// <param name="renderSpecial">Render special tokens as their text.</param>
-    public string Detokenize(ReadOnlySpan<int> tokens, bool removeSpecial = false, bool renderSpecial = true)
+    public string Detokenize(ReadOnlySpan<int> tokens, bool removeSpecial = false, bool renderSpecial = true) =>
+        Detokenize(tokens, removeSpecial, renderSpecial, initialCapacity: null);
+
+    /// <summary><see cref="Detokenize(ReadOnlySpan{int}, bool, bool)"/> with a chosen first buffer size, so tests can force the retry path.</summary>
+    internal string Detokenize(ReadOnlySpan<int> tokens, bool removeSpecial, bool renderSpecial, int? initialCapacity)
     {
         foreach (var token in tokens)
         {
@@ -136,7 +143,7 @@ internal sealed unsafe class LlamaVocab
 
         using var lease = Lease();
         var vocab = LlamaNative.llama_model_get_vocab(_model);
-        var buffer = new byte[Math.Max(tokens.Length * 8, 64)];
+        var buffer = new byte[initialCapacity ?? Math.Max(tokens.Length * 8, 64)];
         while (true)
         {
             int written;

@@ -185,17 +185,17 @@ public static partial class NativeRuntime
         }
 
         var problems = new List<string>();
-        foreach (var file in NativeLibraryResolver.Files.Values)
+        foreach (var (library, names) in NativeLibraryResolver.Candidates)
         {
-            if (!File.Exists(Path.Combine(directory, file)))
+            if (NativeLibraryResolver.FindFile(directory, library) is null)
             {
-                problems.Add($"{file} is missing");
+                problems.Add($"{string.Join(" or ", names)} is missing");
             }
         }
 
-        var otherReleases = System.IO.Directory.GetFiles(directory, "libllama.v*.so")
-            .Select(Path.GetFileName)
-            .Where(f => !string.Equals(f, NativeLibraryResolver.LlamaFile, StringComparison.Ordinal))
+        var otherReleases = System.IO.Directory.GetFiles(directory, "libllama.*v*.so")
+            .Select(path => Path.GetFileName(path))
+            .Where(f => !NativeLibraryResolver.IsKnownFile(f))
             .ToList();
         if (otherReleases.Count > 0)
         {
@@ -233,7 +233,7 @@ public static partial class NativeRuntime
         // Dependencies first, so that a failure names the library that is really broken.
         foreach (var name in new[] { GgmlNative.BaseLibrary, GgmlNative.Library, LlamaNative.Library })
         {
-            var path = Path.Combine(directory, NativeLibraryResolver.Files[name]);
+            var path = NativeLibraryResolver.FindFile(directory, name)!;
             try
             {
                 handles[name] = NativeLibrary.Load(path);
@@ -257,7 +257,7 @@ public static partial class NativeRuntime
             {
                 if (!NativeLibrary.TryGetExport(handles[library], export, out _))
                 {
-                    missing.Add($"{NativeLibraryResolver.Files[library]}:{export}");
+                    missing.Add($"{Path.GetFileName(NativeLibraryResolver.FindFile(directory, library))}:{export}");
                 }
             }
         }

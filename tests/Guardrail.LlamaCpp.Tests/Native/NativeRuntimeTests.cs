@@ -29,7 +29,7 @@ public sealed class NativeRuntimeTests : IDisposable
         var ex = Assert.Throws<NativeRuntimeException>(() =>
             NativeRuntime.Initialize(new NativeRuntimeOptions { RuntimeDirectory = _temp.Path }, NullLoggerFactory.Instance));
 
-        Assert.Contains("libllama.v0.5.0.so is missing", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("libllama.v0.5.0.so or libllama.cuda.v0.5.0.so is missing", ex.Message, StringComparison.Ordinal);
         Assert.Contains("libggml-base.so is missing", ex.Message, StringComparison.Ordinal);
         Assert.Contains("no CPU backend", ex.Message, StringComparison.Ordinal);
     }

@@ -1,31 +1,23 @@
-using System.Diagnostics;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Synthesis;
 
 namespace Guardrail.LlamaCpp.Tests.TestSupport;
 
 /// <summary>
-/// A tiny random-weight llama model (256 dim, 2 layers, the real Llama 3 vocabulary) written once per test run and
-/// loaded with weights: enough for real decodes whose cost is negligible.
+/// A tiny random-weight llama model (256 dim, 2 layers, the real Llama 3 vocabulary) loaded with weights: enough for
+/// real decodes whose cost is negligible. The file comes from the synthesized-model cache (content-hashed, shared with
+/// the synthesis tests and later runs).
 /// </summary>
 public sealed class TinyModelFixture : IDisposable
 {
-    private readonly TempDirectory _temp = new();
-
     public TinyModelFixture()
     {
         NativeTestRuntime.EnsureInitialized();
-        Path = _temp.File("tiny-f16.gguf");
-        var watch = Stopwatch.StartNew();
-        SyntheticModelBuilder.BuildRandom(
-            Path, SynthPreset.Tiny, SynthQuantization.F16, seed: 7, LlamaVocabularyMetadata.Load(TestAssets.VocabGguf), quantize: null, CancellationToken.None);
-        BuildTime = watch.Elapsed;
+        Path = SyntheticModelCache.GetRandom(SynthPreset.Tiny.Name, "F16");
         Model = LlamaModel.Load(Path, new LlamaModelLoadOptions { Progress = p => LoadProgress.Add(p) });
     }
 
     public string Path { get; }
-
-    public TimeSpan BuildTime { get; }
 
     internal LlamaModel Model { get; }
 
@@ -41,11 +33,7 @@ public sealed class TinyModelFixture : IDisposable
             Threads = 2,
         });
 
-    public void Dispose()
-    {
-        Model.Dispose();
-        _temp.Dispose();
-    }
+    public void Dispose() => Model.Dispose();
 }
 
 [CollectionDefinition(Name)]
