@@ -16,6 +16,10 @@ public sealed record NativeRuntimeOptions
     /// <summary>Fail instead of falling back to CPU when <see cref="UseGpu"/> cannot be honoured. Implies <see cref="UseGpu"/>. Default false.</summary>
     public bool RequireGpu { get; init; }
 
-    /// <summary>Forward llama.cpp's own log output to the logger factory. Default true.</summary>
+    /// <summary>
+    /// Forward llama.cpp's own log output to the logger factory (category <c>Guardrail.LlamaCpp.Native.llama.cpp</c>,
+    /// its INFO as Debug). Default true; when false llama.cpp keeps writing to stderr, and native failures are reported
+    /// without llama.cpp's reason.
+    /// </summary>
     public bool ForwardNativeLogs { get; init; } = true;
 }
