@@ -44,6 +44,11 @@ internal static class ModelInspector
         Line("tokenizer:", Text("tokenizer.ggml.model") is { } model ? $"{model} ({Text("tokenizer.ggml.pre") ?? "default"})" : "(none)");
         Line("parameters:", string.Create(CultureInfo.InvariantCulture, $"{FormatCount(parameters)} ({parameters:N0})"));
         Line("file type:", fileType is null ? "(not set)" : FileTypeName(fileType.Value));
+        if (Text("guardrail.keyword_guard.spec") is { } triggers)
+        {
+            Line("keyword guard:", triggers);
+        }
+
         Line("tensors:", string.Create(CultureInfo.InvariantCulture, $"{file.Tensors.Count:N0}: ") + string.Join(", ", file.Tensors
             .GroupBy(t => t.Type)
             .OrderByDescending(g => g.Count())

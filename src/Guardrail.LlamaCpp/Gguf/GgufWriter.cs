@@ -44,6 +44,12 @@ internal sealed class GgufWriter : IDisposable
             throw new ArgumentException("The GGUF destination stream is not writable.", nameof(stream));
         }
 
+        // Padding is computed from the bytes this writer wrote, so they must be the whole file.
+        if (stream.CanSeek && stream.Position != 0)
+        {
+            throw new ArgumentException("The GGUF destination stream must be positioned at its start.", nameof(stream));
+        }
+
         if (alignment == 0 || alignment > MaxAlignment || (alignment & (alignment - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(alignment), alignment, "GGUF alignment must be a power of two of at most 64 KiB.");

@@ -66,6 +66,11 @@ internal sealed record KeywordGuardPlan
             errors.Add($"The vocabulary '{vocabulary.Source}' has no <|eot_id|> token.");
         }
 
+        foreach (var duplicate in spec.TriggerSets.GroupBy(s => s.Code, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{duplicate.Key} is given to {duplicate.Count()} trigger sets; merge their words into one.");
+        }
+
         var chain = new HashSet<int> { answer, safe, @unsafe, newline, prefix, eot ?? -1 };
         var sets = new List<KeywordGuardTriggerTokens>();
         var ownerOfToken = new Dictionary<int, string>();

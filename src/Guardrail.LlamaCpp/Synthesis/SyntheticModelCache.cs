@@ -19,6 +19,9 @@ public static class SyntheticModelCache
 
     private static readonly ConcurrentDictionary<string, Lazy<string>> Builds = new(StringComparer.Ordinal);
 
+    // Hashing the 8 MB vocabulary once per version of the file, not on every lookup.
+    private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> VocabularyHashes = new();
+
     /// <summary><c>&lt;cache&gt;/models</c>, beside the llama.cpp runtime cache (<c>GUARDRAIL_CACHE_DIR</c> or <c>.cache</c> at the repository root).</summary>
     public static string ModelsDirectory =>
         Path.Combine(Path.GetDirectoryName(NativeRuntimeLocator.LlamaCacheDirectory())!, "models");
@@ -84,7 +87,10 @@ public static class SyntheticModelCache
     /// <summary>The file name a build with these parameters gets: readable name, then the parameters' hash.</summary>
     internal static string FileNameFor(string name, string key, string vocabularyPath)
     {
-        var vocabularyHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(vocabularyPath)));
+        var info = new FileInfo(vocabularyPath);
+        var vocabularyHash = VocabularyHashes.GetOrAdd(
+            (info.FullName, info.Length, info.LastWriteTimeUtc),
+            key => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(key.Path))));
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{BuilderVersion}|{key}|vocab:{vocabularyHash}"));
         return $"{name}-{Convert.ToHexStringLower(hash)[..16]}.gguf";
     }

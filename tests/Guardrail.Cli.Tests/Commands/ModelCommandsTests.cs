@@ -114,6 +114,7 @@ public sealed class ModelCommandsTests : IDisposable
         var (_, description, _) = CliRunner.Run("model", "inspect", path);
         Assert.Contains("synthetic keyword guard (bomb=S1,violin=S10)", description, StringComparison.Ordinal);
         Assert.Contains("layers:         1\n", description, StringComparison.Ordinal);
+        Assert.Contains("keyword guard:  bomb=S1,violin=S10\n", description, StringComparison.Ordinal);
     }
 
     [Fact]

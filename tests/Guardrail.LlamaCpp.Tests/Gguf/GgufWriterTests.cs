@@ -174,4 +174,13 @@ public sealed class GgufWriterTests : IDisposable
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new GgufWriter(new MemoryStream(), alignment));
     }
+
+    [Fact]
+    public void Constructor_StreamNotAtStart_Throws()
+    {
+        using var stream = new MemoryStream();
+        stream.WriteByte(1);
+
+        Assert.Throws<ArgumentException>(() => new GgufWriter(stream));
+    }
 }

@@ -54,6 +54,18 @@ public sealed class KeywordGuardPlanTests
     }
 
     [Fact]
+    public void Create_SameCodeForTwoSetsAndCodeNotOneToken_ReportsBoth()
+    {
+        var spec = new KeywordGuardSpec([new KeywordTriggerSet("S1", ["bomb"]), new KeywordTriggerSet("S1", ["gun"]), new KeywordTriggerSet("S1000", ["violin"])]);
+
+        var error = Assert.Throws<KeywordGuardSpecException>(() => Create(spec));
+
+        Assert.Equal(2, error.Problems.Count);
+        Assert.Contains(error.Problems, p => p.Contains("S1 is given to 2 trigger sets", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("'unsafe\\nS1000' tokenizes as", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Forms_MixedCaseWord_AsGivenLowercaseAndCapitalisedWithAndWithoutSpace()
     {
         Assert.Equal(["bOmb", " bOmb", "bomb", " bomb", "Bomb", " Bomb"], KeywordGuardPlan.Forms("bOmb"));
