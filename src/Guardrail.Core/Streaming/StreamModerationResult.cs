@@ -84,6 +84,9 @@ public sealed record StreamModerationResult
     /// <summary>Bytes of an unterminated last event that were discarded.</summary>
     public int DiscardedBytes { get; init; }
 
+    /// <summary><c>{"error": ...}</c> payloads the backend sent mid-stream; forwarded in place, they carry no text.</summary>
+    public int ErrorEvents { get; init; }
+
     /// <summary>The retained text of each choice (see <see cref="StreamModerationOptions.MaxRetainedChars"/>).</summary>
     public IReadOnlyDictionary<int, string> ChoiceTexts { get; init; } = new Dictionary<int, string>();
 }

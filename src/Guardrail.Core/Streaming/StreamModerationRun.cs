@@ -41,6 +41,7 @@ internal sealed class StreamModerationRun
     private int _checks;
     private int _unreadable;
     private int _discarded;
+    private int _errorEvents;
 
     private StreamBlockReason? _blockReason;
     private int? _blockedChoice;
@@ -202,6 +203,11 @@ internal sealed class StreamModerationRun
             _doneSeen = true;
             EmitOrHold(sseEvent.Raw, [], []);
             return await FinalizeAsync();
+        }
+
+        if (chunk.IsError)
+        {
+            _errorEvents++;
         }
 
         _id ??= chunk.Id;
@@ -551,6 +557,7 @@ internal sealed class StreamModerationRun
         ChecksRun = _checks,
         UnreadableChunks = _unreadable,
         DiscardedBytes = _discarded,
+        ErrorEvents = _errorEvents,
         ChoiceTexts = _choices.ToDictionary(pair => pair.Key, pair => pair.Value.ToString()),
     };
 
