@@ -445,6 +445,72 @@ public sealed class StreamModeratorTests
     }
 
     [Fact]
+    public async Task RunAsync_OneChunkWithTwoChoices_EachChoiceCheckedOnItsOwn()
+    {
+        var body = ChatStreams.Event("""{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"left bo"}},{"index":1,"delta":{"content":"mb right"}}]}""")
+            + ChatStreams.Event("[DONE]");
+
+        var (result, downstream, log) = await RunAsync(new StreamModerationOptions(), ChatStreams.OneChunk(body));
+
+        Assert.Equal(StreamModerationOutcome.Completed, result.Outcome);
+        Assert.Equal(["left bo", "mb right"], log.Checks.Select(c => c.Check.Text));
+        Assert.Equal(body, downstream.Text);
+    }
+
+    [Fact]
+    public async Task RunAsync_MonitorModeUnreadableChunk_ForwardedAndCountedWithoutAsking()
+    {
+        var body = "data: {oops\n\n" + ChatStreams.Chat(["Hi"]);
+
+        var (result, downstream, log) = await RunAsync(new StreamModerationOptions { Mode = StreamModerationMode.Monitor }, ChatStreams.OneChunk(body));
+
+        Assert.Equal(StreamModerationOutcome.Completed, result.Outcome);
+        Assert.Equal(1, result.UnreadableChunks);
+        Assert.DoesNotContain(log.Checks, c => c.Check.Fault is not null);
+        Assert.Equal(body, downstream.Text);
+    }
+
+    [Fact]
+    public async Task RunAsync_BackendErrorEvent_ForwardedInPlaceAndCounted()
+    {
+        var body = ChatStreams.Event(ChatStreams.ChunkJson(0, content: "Hi")) + ChatStreams.Event("""{"error":{"message":"overloaded"}}""");
+
+        var (result, downstream, _) = await RunAsync(new StreamModerationOptions(), ChatStreams.OneChunk(body));
+
+        Assert.Equal(1, result.ErrorEvents);
+        Assert.Equal(StreamModerationOutcome.UpstreamTruncated, result.Outcome);
+        Assert.Equal(body, downstream.Text);
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckThrows_ExceptionPropagates()
+    {
+        var log = new StreamLog();
+        var upstream = new ScriptedUpstream(ChatStreams.OneChunk(ChatStreams.Chat(["Hi"])), log);
+        using var downstream = new RecordingDownstream(log);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new StreamModerator(new StreamModerationOptions()).RunAsync(
+            upstream, downstream, (_, _) => throw new InvalidOperationException("classifier bug"), CancellationToken.None));
+        Assert.Empty(downstream.Bytes);
+    }
+
+    [Fact]
+    public async Task RunAsync_TextAfterRetentionLimit_FullTextKeepsUncheckedText()
+    {
+        var pieces = Enumerable.Range(0, 40).Select(i => $"piece {i:D2} ").ToList();
+        var options = new StreamModerationOptions { WindowChars = 20, OverlapChars = 5, MaxRetainedChars = 40 };
+
+        var (result, _, log) = await RunAsync(options, ChatStreams.PerEvent(ChatStreams.Chat(pieces)));
+
+        Assert.Equal(StreamModerationOutcome.Completed, result.Outcome);
+        var last = log.Checks.Last().Check;
+        Assert.True(last.FullTextStart > 0);
+        Assert.EndsWith("piece 39 ", last.FullText, StringComparison.Ordinal);
+        Assert.True(last.TextStart >= last.FullTextStart);
+        Assert.EndsWith(last.Text, last.FullText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ListsEveryProblem()
     {
         var options = new StreamModerationOptions { WindowChars = 0, OverlapChars = -1, MaxEventBytes = 0, MaxBufferedBytes = -5 };
