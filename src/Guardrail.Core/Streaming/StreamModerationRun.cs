@@ -328,11 +328,8 @@ internal sealed class StreamModerationRun
 
     private async ValueTask<bool> CheckAsync(ChoiceTranscript transcript, bool isFinal)
     {
-        if (_mode == StreamModerationMode.Monitor)
-        {
-            // Monitor mode forwards first: what is pending goes out before the check runs.
-            await FlushAsync();
-        }
+        // What is already released (in monitor mode: everything read so far) goes out before a possibly slow check.
+        await FlushAsync();
 
         var from = Math.Max(Math.Max(transcript.CheckedUpTo - _options.OverlapChars, 0), transcript.Start);
         var end = transcript.Length;

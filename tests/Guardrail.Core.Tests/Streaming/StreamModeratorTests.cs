@@ -510,23 +510,6 @@ public sealed class StreamModeratorTests
         Assert.EndsWith(last.Text, last.FullText, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Constructor_InvalidOptions_ListsEveryProblem()
-    {
-        var options = new StreamModerationOptions { WindowChars = 0, OverlapChars = -1, MaxEventBytes = 0, MaxBufferedBytes = -5 };
-
-        var exception = Assert.Throws<ArgumentException>(() => new StreamModerator(options));
-
-        Assert.Equal(4, options.Validate().Count);
-        Assert.Contains("WindowChars", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("OverlapChars", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxEventBytes", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxBufferedBytes", exception.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Validate_Defaults_Valid() => Assert.Empty(new StreamModerationOptions().Validate());
-
     public static TheoryData<int> Seeds()
     {
         var data = new TheoryData<int>();
