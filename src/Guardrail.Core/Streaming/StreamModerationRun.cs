@@ -109,7 +109,11 @@ internal sealed class StreamModerationRun
             }
 
             var failed = upstreamError is not null;
-            if (!failed)
+            if (failed)
+            {
+                _discarded = _parser.PendingBytes;
+            }
+            else
             {
                 _discarded = _parser.Complete(_parsed);
                 if (!await HandleParsedAsync())
