@@ -31,13 +31,24 @@ public sealed class ModerationPipeline
     }
 
     /// <summary>Checks <paramref name="conversation"/> in <paramref name="direction"/> under <paramref name="policy"/>.</summary>
+    /// <param name="conversation">The conversation; its last turn is the one judged.</param>
+    /// <param name="direction">Prompt or response check.</param>
+    /// <param name="policy">The policy in force.</param>
+    /// <param name="shadow">The policy's shadow, evaluated and recorded but not enforced.</param>
+    /// <param name="context">Who asked, through which route.</param>
+    /// <param name="cancellationToken">The request's cancellation.</param>
+    /// <param name="recordAllowed">
+    /// False for intermediate checks of a stream: an allowed window is neither audited nor counted (the stream's
+    /// final check is), while anything that flags or blocks always is.
+    /// </param>
     public async ValueTask<ModerationOutcome> CheckAsync(
         Conversation conversation,
         CheckDirection direction,
         Policy policy,
         Policy? shadow,
         ModerationContext context,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool recordAllowed = true)
     {
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentNullException.ThrowIfNull(policy);
@@ -54,6 +65,11 @@ public sealed class ModerationPipeline
 
         var decision = PolicyDecider.Decide(verdict, policy, direction, shadow, shadowVerdict);
         var outcome = new ModerationOutcome(_ids.Next(), verdict, decision, policy);
+        if (!recordAllowed && decision.Action == ModerationAction.Allow && !decision.ShadowDisagrees)
+        {
+            return outcome;
+        }
+
         _metrics.Record(outcome);
 
         var durability = outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal;
