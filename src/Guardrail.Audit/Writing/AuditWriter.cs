@@ -70,13 +70,14 @@ internal sealed class AuditWriter : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            while (await _queue.Writer.WaitToWriteAsync(linked.Token).ConfigureAwait(false))
-            {
-                if (_queue.Writer.TryWrite(write))
-                {
-                    return;
-                }
-            }
+            // WriteAsync, not WaitToWriteAsync plus TryWrite: the channel hands freed slots to blocked writers in
+            // arrival order, so under sustained overload no producer is starved past its timeout by luckier ones.
+            await _queue.Writer.WriteAsync(write, linked.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new ObjectDisposedException("The audit store is closed; the record was not written.", ex);
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -87,8 +88,6 @@ internal sealed class AuditWriter : IAsyncDisposable
                 $"record {write.Record.Id} was not written. The disk is slower than the decision rate: check the " +
                 "audit write errors and commit duration metrics, or raise Audit:QueueCapacity.", ex);
         }
-
-        throw new ObjectDisposedException(nameof(SqliteAuditStore), "The audit store is closed; the record was not written.");
     }
 
     /// <summary>Stops accepting writes, commits everything queued, and closes the connection.</summary>
