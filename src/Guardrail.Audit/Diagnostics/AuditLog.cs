@@ -18,7 +18,7 @@ internal static partial class AuditLog
     public static partial void RecordFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning,
-        Message = "Audit queue is full ({Capacity} records); producer waits up to {Timeout}")]
+        Message = "Audit queue is full ({Capacity} records); producers wait up to {Timeout} each. Logged once until the queue drains; guardrail_audit_queue_full_total counts every wait")]
     public static partial void QueueFull(ILogger logger, int capacity, TimeSpan timeout);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Error,

@@ -28,6 +28,7 @@ internal sealed class AuditWriter : IAsyncDisposable
     private readonly int _maxBatchSize;
     private readonly TimeSpan _enqueueTimeout;
     private readonly Task _loop;
+    private int _overloadLogged;
 
     public AuditWriter(
         SqliteConnection connection,
@@ -65,7 +66,12 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
 
         _metrics.QueueFull();
-        AuditLog.QueueFull(_logger, _capacity, _enqueueTimeout);
+        // Once per episode of overload, not once per waiting request: the writer re-arms it when the queue empties.
+        if (Interlocked.Exchange(ref _overloadLogged, 1) == 0)
+        {
+            AuditLog.QueueFull(_logger, _capacity, _enqueueTimeout);
+        }
+
         using var timeout = new CancellationTokenSource(_enqueueTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -130,6 +136,10 @@ internal sealed class AuditWriter : IAsyncDisposable
             }
 
             batch.Clear();
+            if (_queue.Reader.Count == 0)
+            {
+                Volatile.Write(ref _overloadLogged, 0);
+            }
         }
     }
 

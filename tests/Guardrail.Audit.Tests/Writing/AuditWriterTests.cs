@@ -104,21 +104,27 @@ public sealed class AuditWriterTests : IDisposable
     public async Task WriteAsync_QueueFullForWholeTimeout_ThrowsQueueFullAndCounts()
     {
         var clock = new FakeTimeProvider(AuditRecords.Epoch);
+        var logs = new ListLoggerFactory();
         await using var store = await StoreFactory.OpenAsync(_directory,
-            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromSeconds(5) }, clock);
+            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromSeconds(5) }, clock, loggerFactory: logs);
         using var blocker = OpenRaw(store.DatabasePath);
         var accepted = 0;
         using (var lockTransaction = blocker.BeginTransaction())
         {
             var pending = FillUntilWriteWaits(store, ref accepted);
+            var second = store.WriteAsync(AuditRecords.Simple(), AuditDurability.Normal, CancellationToken.None).AsTask();
 
-            Assert.Equal(1, store.GetWriterStats().QueueFullEvents);
+            Assert.Equal(2, store.GetWriterStats().QueueFullEvents);
             clock.Advance(TimeSpan.FromSeconds(4));
             Assert.False(pending.IsCompleted);
             clock.Advance(TimeSpan.FromSeconds(1));
             var error = await Assert.ThrowsAsync<AuditQueueFullException>(() => pending.WaitAsync(TimeSpan.FromSeconds(10)));
+            await Assert.ThrowsAsync<AuditQueueFullException>(() => second.WaitAsync(TimeSpan.FromSeconds(10)));
             Assert.Contains("stayed full", error.Message, StringComparison.Ordinal);
-            Assert.Equal(1, store.GetWriterStats().Rejected);
+            Assert.Equal(2, store.GetWriterStats().Rejected);
+            // Every rejection is logged with its record; the overload itself once, not per waiting producer.
+            Assert.Equal(2, logs.Entries.Count(e => e.Id.Id == 7004));
+            Assert.Equal(1, logs.Entries.Count(e => e.Id.Id == 7003));
             lockTransaction.Rollback();
         }
 
