@@ -338,6 +338,6 @@ public sealed class SqliteAuditStoreTests : IDisposable
         var error = await Assert.ThrowsAsync<AuditValidationException>(() => SqliteAuditStore.OpenAsync(options));
 
         Assert.Equal(7, error.Errors.Count);
-        Assert.All(error.Errors, e => Assert.StartsWith("Audit:", e, StringComparison.Ordinal));
+        Assert.All(error.Errors, e => Assert.StartsWith("Guardrail:Audit:", e, StringComparison.Ordinal));
     }
 }

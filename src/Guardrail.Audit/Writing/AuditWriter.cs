@@ -92,7 +92,7 @@ internal sealed class AuditWriter : IAsyncDisposable
             throw new AuditQueueFullException(
                 $"The audit queue stayed full ({_capacity} records) for {_enqueueTimeout.TotalMilliseconds:0} ms; " +
                 $"record {write.Record.Id} was not written. The disk is slower than the decision rate: check the " +
-                "audit write errors and commit duration metrics, or raise Audit:QueueCapacity.", ex);
+                "audit write errors and commit duration metrics, or raise Guardrail:Audit:QueueCapacity.", ex);
         }
     }
 
