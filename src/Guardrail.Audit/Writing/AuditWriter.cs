@@ -107,7 +107,6 @@ internal sealed class AuditWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         using var insert = AuditRecordRows.CreateInsert(_connection);
-        using var categoryInsert = AuditRecordRows.CreateCategoryInsert(_connection);
         var batch = new List<PendingAuditWrite>(Math.Min(_maxBatchSize, 1024));
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -123,7 +122,7 @@ internal sealed class AuditWriter : IAsyncDisposable
 
             try
             {
-                CommitBatch(batch, insert, categoryInsert);
+                CommitBatch(batch, insert);
             }
             catch (Exception ex)
             {
@@ -131,7 +130,7 @@ internal sealed class AuditWriter : IAsyncDisposable
                 AuditLog.BatchFailed(_logger, batch.Count, ex);
                 foreach (var write in batch)
                 {
-                    CommitOne(write, insert, categoryInsert);
+                    CommitOne(write, insert);
                 }
             }
 
@@ -143,16 +142,15 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
     }
 
-    private void CommitBatch(List<PendingAuditWrite> batch, SqliteCommand insert, SqliteCommand categoryInsert)
+    private void CommitBatch(List<PendingAuditWrite> batch, SqliteCommand insert)
     {
         var started = Stopwatch.GetTimestamp();
         using (var transaction = _connection.BeginTransaction())
         {
             insert.Transaction = transaction;
-            categoryInsert.Transaction = transaction;
             foreach (var write in batch)
             {
-                AuditRecordRows.Insert(insert, categoryInsert, write.Record);
+                AuditRecordRows.Insert(insert, write.Record);
             }
 
             transaction.Commit();
@@ -165,11 +163,11 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
     }
 
-    private void CommitOne(PendingAuditWrite write, SqliteCommand insert, SqliteCommand categoryInsert)
+    private void CommitOne(PendingAuditWrite write, SqliteCommand insert)
     {
         try
         {
-            CommitBatch([write], insert, categoryInsert);
+            CommitBatch([write], insert);
         }
         catch (Exception ex)
         {
