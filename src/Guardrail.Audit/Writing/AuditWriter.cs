@@ -13,12 +13,28 @@ namespace Guardrail.Audit.Writing;
 /// One task owns the write connection. It takes whatever is queued (up to the batch size) and commits it in one
 /// transaction, so the fsync that <c>synchronous=FULL</c> costs is paid once per batch: under load batches grow by
 /// themselves while the previous commit syncs, and when idle a lone record commits at once. Full-durability waiters
-/// are released only after their batch's commit returns. A failed batch is retried record by record so one bad
-/// record cannot take its neighbours with it; a record that still fails is counted, logged with its id, and its
-/// waiter (if any) gets the exception. Nothing leaves the queue without one of those outcomes.
+/// are released only after their batch's commit returns. Failures are retried as described on
+/// <see cref="CommitWithRetriesAsync"/>; a record that still fails is counted, logged with its id, and its waiter (if
+/// any) gets the exception. Nothing leaves the queue without one of those outcomes.
 /// </remarks>
 internal sealed class AuditWriter : IAsyncDisposable
 {
+    // Primary SQLite result codes (sqlite3.h) that say the database cannot write now, whatever the record.
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteNoMemory = 7;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteIoError = 10;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteProtocol = 15;
+    private const int SqliteNotADatabase = 26;
+
+    // Pauses between attempts at a batch the database could not write. Each attempt also waits up to the busy
+    // timeout for a lock, so a batch is given up only after several busy timeouts plus these.
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
+
     private readonly Channel<PendingAuditWrite> _queue;
     private readonly SqliteConnection _connection;
     private readonly AuditMetrics _metrics;
@@ -120,20 +136,7 @@ internal sealed class AuditWriter : IAsyncDisposable
                 continue;
             }
 
-            try
-            {
-                CommitBatch(batch, insert);
-            }
-            catch (Exception ex)
-            {
-                // Whatever failed, the loop must live on: every queued record still needs an outcome.
-                AuditLog.BatchFailed(_logger, batch.Count, ex);
-                foreach (var write in batch)
-                {
-                    CommitOne(write, insert);
-                }
-            }
-
+            await CommitWithRetriesAsync(batch, insert).ConfigureAwait(false);
             batch.Clear();
             if (_queue.Reader.Count == 0)
             {
@@ -141,6 +144,54 @@ internal sealed class AuditWriter : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Commits a batch, giving every record in it an outcome.</summary>
+    /// <remarks>
+    /// Two kinds of failure, handled differently. A record the database refuses (a duplicate id, say) would fail any
+    /// batch it is in, so the batch is split and committed record by record: only the bad record is lost. A database
+    /// that cannot write at all (locked past the busy timeout, disk full, I/O error) would fail every record alike, so
+    /// the whole batch is retried after a pause, a few times, while the queue fills and back-pressure reaches the
+    /// producers; only then is the batch failed, loudly. Either way the loop lives on.
+    /// </remarks>
+    private async Task CommitWithRetriesAsync(List<PendingAuditWrite> batch, SqliteCommand insert)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                CommitBatch(batch, insert);
+                return;
+            }
+            catch (SqliteException ex) when (IsEnvironmental(ex) && attempt < RetryDelays.Length)
+            {
+                AuditLog.BatchRetrying(_logger, batch.Count, attempt + 1, RetryDelays[attempt], ex);
+                await Task.Delay(RetryDelays[attempt], _timeProvider).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (IsEnvironmental(ex))
+            {
+                foreach (var write in batch)
+                {
+                    Fail(write, ex);
+                }
+
+                return;
+            }
+            catch (Exception ex)
+            {
+                AuditLog.BatchFailed(_logger, batch.Count, ex);
+                foreach (var write in batch)
+                {
+                    CommitOne(write, insert);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static bool IsEnvironmental(SqliteException exception) =>
+        (exception.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked or SqliteNoMemory or SqliteReadOnly or SqliteIoError
+            or SqliteCorrupt or SqliteFull or SqliteCantOpen or SqliteProtocol or SqliteNotADatabase;
 
     private void CommitBatch(List<PendingAuditWrite> batch, SqliteCommand insert)
     {
@@ -171,10 +222,15 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _metrics.WriteFailed(1);
-            AuditLog.RecordFailed(_logger, write.Record.Id, ex);
-            write.Committed?.TrySetException(
-                new AuditWriteException($"Audit record {write.Record.Id} could not be committed: {ex.Message}", ex));
+            Fail(write, ex);
         }
+    }
+
+    private void Fail(PendingAuditWrite write, Exception exception)
+    {
+        _metrics.WriteFailed(1);
+        AuditLog.RecordFailed(_logger, write.Record.Id, exception);
+        write.Committed?.TrySetException(
+            new AuditWriteException($"Audit record {write.Record.Id} could not be committed: {exception.Message}", exception));
     }
 }

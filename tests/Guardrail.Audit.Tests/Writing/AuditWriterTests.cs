@@ -183,6 +183,53 @@ public sealed class AuditWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteAsync_LockedPastBusyTimeoutThenFreed_RetriesTheBatchAndCommits()
+    {
+        var logs = new ListLoggerFactory();
+        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: logs);
+        var record = AuditRecords.Simple();
+        using var blocker = OpenRaw(store.DatabasePath);
+        Task write;
+        using (var lockTransaction = blocker.BeginTransaction())
+        {
+            write = store.WriteAsync(record, AuditDurability.Full, CancellationToken.None).AsTask();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!logs.Entries.Any(e => e.Id.Id == 7008))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the writer never reported a retry");
+                await Task.Delay(20);
+            }
+
+            lockTransaction.Rollback();
+        }
+
+        await write.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, record.Id));
+        Assert.Equal(0, store.GetWriterStats().WriteErrors);
+    }
+
+    [Fact]
+    public async Task WriteAsync_LockedThroughEveryRetry_FailsLoudlyAndTheWriterLivesOn()
+    {
+        var logs = new ListLoggerFactory();
+        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: logs);
+        var lost = AuditRecords.Simple();
+        using var blocker = OpenRaw(store.DatabasePath);
+        using (blocker.BeginTransaction())
+        {
+            var error = await Assert.ThrowsAsync<AuditWriteException>(
+                () => store.WriteAsync(lost, AuditDurability.Full, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(lost.Id, error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, store.GetWriterStats().WriteErrors);
+        Assert.Contains(logs.Entries, e => e.Id.Id == 7002 && e.Message.Contains(lost.Id, StringComparison.Ordinal));
+        var next = AuditRecords.Simple();
+        await store.WriteAsync(next, AuditDurability.Full, CancellationToken.None);
+        Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, next.Id));
+    }
+
+    [Fact]
     public async Task Metrics_Writes_PublishedOnTheGuardrailAuditMeter()
     {
         await using var store = await StoreFactory.OpenAsync(_directory);
