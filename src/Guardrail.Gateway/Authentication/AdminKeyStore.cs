@@ -1,0 +1,23 @@
+using Guardrail.Gateway.Configuration;
+using Microsoft.Extensions.Primitives;
+
+namespace Guardrail.Gateway.Authentication;
+
+/// <summary>
+/// Admin keys (<c>Guardrail:Auth:AdminKeys</c>) open operator endpoints such as <c>/metrics</c>. They are a separate
+/// set from client keys: a client key never opens an admin endpoint, and an admin key is not a tenant.
+/// </summary>
+internal sealed class AdminKeyStore
+{
+    private const string BearerPrefix = "Bearer ";
+    private readonly GatewayKeyStore _keys;
+
+    public AdminKeyStore(IEnumerable<AdminKeyOptions> keys) =>
+        _keys = new GatewayKeyStore(keys.Select(k => new GatewayKeyOptions { Id = k.Id, Tenant = "admin", Key = k.Key, KeyHash = k.KeyHash }));
+
+    public bool IsAdmin(StringValues authorization) =>
+        authorization.Count == 1
+        && authorization[0] is { } value
+        && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+        && _keys.TryAuthenticate(value.AsSpan(BearerPrefix.Length).Trim(), out _);
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
+using Guardrail.Gateway.Configuration;
+
+namespace Guardrail.Gateway.Authentication;
+
+/// <summary>
+/// The configured gateway keys, held only as SHA-256 digests. A presented key is hashed and compared with every
+/// digest in constant time, so neither the position of a mismatch nor which entry matched shows in the timing.
+/// </summary>
+internal sealed class GatewayKeyStore
+{
+    public const int MinimumKeyLength = 16;
+    private const string HashPrefix = "sha256:";
+
+    private readonly Entry[] _entries;
+
+    public GatewayKeyStore(IEnumerable<GatewayKeyOptions> keys, GatewayCaller? developmentCaller = null, string? developmentKey = null)
+    {
+        var entries = new List<Entry>();
+        foreach (var key in keys)
+        {
+            var digest = key.Key is { Length: > 0 } clear
+                ? Hash(clear)
+                : TryParseKeyHash(key.KeyHash ?? string.Empty, out var parsed)
+                    ? parsed
+                    : throw new ArgumentException($"Key '{key.Id}' has neither a key nor a valid key hash.", nameof(keys));
+            entries.Add(new Entry(digest, new GatewayCaller(key.Tenant!, key.Id!)));
+        }
+
+        if (developmentCaller is not null && developmentKey is not null)
+        {
+            entries.Add(new Entry(Hash(developmentKey), developmentCaller));
+        }
+
+        _entries = [.. entries];
+    }
+
+    public int Count => _entries.Length;
+
+    public bool TryAuthenticate(ReadOnlySpan<char> presentedKey, [NotNullWhen(true)] out GatewayCaller? caller)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        HashInto(presentedKey, digest);
+
+        caller = null;
+        foreach (var entry in _entries)
+        {
+            // Every entry is compared, even after a match, so the time taken does not depend on which key matched.
+            if (CryptographicOperations.FixedTimeEquals(digest, entry.Digest))
+            {
+                caller = entry.Caller;
+            }
+        }
+
+        return caller is not null;
+    }
+
+    public static bool TryParseKeyHash(string value, out byte[] digest)
+    {
+        digest = [];
+        if (!value.StartsWith(HashPrefix, StringComparison.OrdinalIgnoreCase) || value.Length != HashPrefix.Length + (2 * SHA256.HashSizeInBytes))
+        {
+            return false;
+        }
+
+        try
+        {
+            digest = Convert.FromHexString(value.AsSpan(HashPrefix.Length));
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    public static byte[] Hash(string key)
+    {
+        var digest = new byte[SHA256.HashSizeInBytes];
+        HashInto(key, digest);
+        return digest;
+    }
+
+    private static void HashInto(ReadOnlySpan<char> key, Span<byte> digest)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(key.Length);
+        var buffer = maxBytes <= 1024 ? stackalloc byte[1024] : new byte[maxBytes];
+        var written = Encoding.UTF8.GetBytes(key, buffer);
+        SHA256.HashData(buffer[..written], digest);
+        CryptographicOperations.ZeroMemory(buffer[..written]);
+    }
+
+    private readonly record struct Entry(byte[] Digest, GatewayCaller Caller);
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using Guardrail.Gateway.Authentication;
+
+namespace Guardrail.Gateway.Configuration;
+
+/// <summary>The outcome of validating the configuration: what stops start-up, and what start-up should say.</summary>
+internal sealed record GatewayConfigurationReport(IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings)
+{
+    public bool UsesDefaultProxy { get; init; }
+}
+
+/// <summary>
+/// Checks the <c>Guardrail</c> and <c>ReverseProxy</c> sections before anything is built. Every error is collected,
+/// each naming the key that is wrong and what to do, so that an operator fixes them all in one pass.
+/// </summary>
+internal static class GatewayConfigurationValidator
+{
+    private const string ProxySection = "ReverseProxy";
+    private const long MaxBodyLimit = 1L << 30;
+
+    public static GatewayConfigurationReport Validate(IConfiguration configuration, GuardrailOptions options)
+    {
+        var errors = new List<string>();
+        var warnings = new List<string>();
+
+        var proxy = configuration.GetSection(ProxySection);
+        var usesDefaultProxy = !proxy.Exists();
+        var clusterIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        if (usesDefaultProxy)
+        {
+            ValidateAddress(options.DefaultBackend, "Guardrail:DefaultBackend", errors);
+            clusterIds.Add(DefaultProxyConfiguration.ClusterId);
+            warnings.Add(
+                $"No '{ProxySection}' section is configured: using the default route '{DefaultProxyConfiguration.PathPattern}' "
+                + $"to cluster '{DefaultProxyConfiguration.ClusterId}' at {options.DefaultBackend}. "
+                + "Set Guardrail:DefaultBackend to point it elsewhere, or configure ReverseProxy:Routes and ReverseProxy:Clusters (README, Configuration).");
+        }
+        else
+        {
+            ValidateClusters(proxy.GetSection("Clusters"), clusterIds, errors);
+            ValidateRoutes(proxy.GetSection("Routes"), clusterIds, errors);
+        }
+
+        ValidateAuth(options.Auth, errors, warnings);
+        ValidateUpstreams(options, clusterIds, errors);
+        ValidateMetrics(options.Metrics, errors);
+
+        if (options.Limits.MaxRequestBodyBytes is < 1 or > MaxBodyLimit)
+        {
+            errors.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Guardrail:Limits:MaxRequestBodyBytes is {options.Limits.MaxRequestBodyBytes}: set a byte count from 1 to {MaxBodyLimit}."));
+        }
+
+        return new GatewayConfigurationReport(errors, warnings) { UsesDefaultProxy = usesDefaultProxy };
+    }
+
+    private static void ValidateClusters(IConfigurationSection clusters, HashSet<string> clusterIds, List<string> errors)
+    {
+        if (!clusters.GetChildren().Any())
+        {
+            errors.Add("ReverseProxy:Clusters is empty: add at least one cluster with a destination address, e.g. ReverseProxy:Clusters:llm:Destinations:main:Address = http://127.0.0.1:8080.");
+        }
+
+        foreach (var cluster in clusters.GetChildren())
+        {
+            clusterIds.Add(cluster.Key);
+            var destinations = cluster.GetSection("Destinations").GetChildren().ToList();
+            if (destinations.Count == 0)
+            {
+                errors.Add($"{cluster.Path}:Destinations is empty: add a destination, e.g. {cluster.Path}:Destinations:main:Address = http://127.0.0.1:8080.");
+            }
+
+            foreach (var destination in destinations)
+            {
+                ValidateAddress(destination["Address"], destination.Path + ":Address", errors);
+            }
+
+            var affinityPolicy = cluster["SessionAffinity:Policy"];
+            if (string.Equals(affinityPolicy, "HashCookie", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{cluster.Path}:SessionAffinity:Policy 'HashCookie' is not supported: it needs System.IO.Hashing, which this build does not ship. Use 'Cookie', 'ArrCookie', 'CustomHeader' or remove SessionAffinity.");
+            }
+        }
+    }
+
+    private static void ValidateRoutes(IConfigurationSection routes, HashSet<string> clusterIds, List<string> errors)
+    {
+        if (!routes.GetChildren().Any())
+        {
+            errors.Add("ReverseProxy:Routes is empty: add a route, e.g. ReverseProxy:Routes:openai:ClusterId = llm with Match:Path = /v1/{**path}.");
+        }
+
+        foreach (var route in routes.GetChildren())
+        {
+            var clusterId = route["ClusterId"];
+            if (string.IsNullOrWhiteSpace(clusterId))
+            {
+                errors.Add($"{route.Path}:ClusterId is missing: name one of the clusters under ReverseProxy:Clusters ({Known(clusterIds)}).");
+            }
+            else if (!clusterIds.Contains(clusterId))
+            {
+                errors.Add($"{route.Path}:ClusterId '{clusterId}' names no cluster: use one of ReverseProxy:Clusters ({Known(clusterIds)}) or add a cluster '{clusterId}'.");
+            }
+
+            if (string.IsNullOrWhiteSpace(route["Match:Path"]) && string.IsNullOrWhiteSpace(route["Match:Hosts:0"]))
+            {
+                errors.Add($"{route.Path}:Match needs a Path (e.g. /v1/{{**path}}) or Hosts.");
+            }
+        }
+    }
+
+    private static void ValidateAuth(AuthOptions auth, List<string> errors, List<string> warnings)
+    {
+        if (auth.Keys.Count == 0)
+        {
+            if (auth.AllowAnonymous)
+            {
+                warnings.Add("Guardrail:Auth:AllowAnonymous is true and no keys are configured: every client is accepted as tenant 'anonymous'.");
+            }
+            else if (string.IsNullOrWhiteSpace(auth.DevelopmentKeyFile))
+            {
+                errors.Add("Guardrail:Auth:Keys is empty and Guardrail:Auth:AllowAnonymous is false, so no client could be served: add a key (Guardrail:Auth:Keys:0:Id, :Tenant and :Key or :KeyHash), or set Guardrail:Auth:AllowAnonymous = true.");
+            }
+        }
+
+        ValidateKeyEntries("Guardrail:Auth:Keys", auth.Keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
+        ValidateKeyEntries("Guardrail:Auth:AdminKeys", auth.AdminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
+    }
+
+    private static void ValidateKeyEntries(string section, List<(string? Id, string? Tenant, string? Key, string? KeyHash)> keys, bool requireTenant, List<string> errors)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var key = keys[i];
+            var path = string.Create(CultureInfo.InvariantCulture, $"{section}:{i}");
+            if (string.IsNullOrWhiteSpace(key.Id))
+            {
+                errors.Add($"{path}:Id is missing: give the key a non-secret id; logs and audit records name the key by it.");
+            }
+            else if (!ids.Add(key.Id))
+            {
+                errors.Add($"{path}:Id '{key.Id}' is used by another key: key ids must be unique.");
+            }
+
+            if (requireTenant && string.IsNullOrWhiteSpace(key.Tenant))
+            {
+                errors.Add($"{path}:Tenant is missing: name the tenant this key belongs to.");
+            }
+
+            var hasKey = !string.IsNullOrEmpty(key.Key);
+            var hasHash = !string.IsNullOrEmpty(key.KeyHash);
+            if (hasKey == hasHash)
+            {
+                errors.Add($"{path} needs exactly one of Key (clear text) or KeyHash (sha256:<64 hex digits>).");
+            }
+            else if (hasKey && key.Key!.Length < GatewayKeyStore.MinimumKeyLength)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:Key is shorter than {GatewayKeyStore.MinimumKeyLength} characters: use a long random key, e.g. `openssl rand -hex 24`."));
+            }
+            else if (hasHash && !GatewayKeyStore.TryParseKeyHash(key.KeyHash!, out _))
+            {
+                errors.Add($"{path}:KeyHash is not 'sha256:' followed by 64 hex digits: compute it with `printf %s \"$KEY\" | sha256sum`.");
+            }
+        }
+    }
+
+    private static void ValidateMetrics(MetricsOptions metrics, List<string> errors)
+    {
+        if (metrics.ManagementUrl is null)
+        {
+            return;
+        }
+
+        const string key = "Guardrail:Metrics:ManagementUrl";
+        ValidateAddress(metrics.ManagementUrl, key, errors);
+        if (Uri.TryCreate(metrics.ManagementUrl, UriKind.Absolute, out var uri) && (uri.IsDefaultPort || uri.Port == 0 || !string.Equals(uri.AbsolutePath, "/", StringComparison.Ordinal)))
+        {
+            errors.Add($"{key} '{metrics.ManagementUrl}' needs an explicit non-zero port and no path, e.g. http://0.0.0.0:9464.");
+        }
+    }
+
+    private static void ValidateUpstreams(GuardrailOptions options, HashSet<string> clusterIds, List<string> errors)
+    {
+        foreach (var (clusterId, upstream) in options.Upstreams)
+        {
+            var path = $"Guardrail:Upstreams:{clusterId}";
+            if (!clusterIds.Contains(clusterId))
+            {
+                errors.Add($"{path} names no cluster: use one of ReverseProxy:Clusters ({Known(clusterIds)}).");
+            }
+
+            if (string.IsNullOrWhiteSpace(upstream.ApiKeyHeader) || upstream.ApiKeyHeader.Any(c => c <= ' ' || c == ':' || c > '~'))
+            {
+                errors.Add($"{path}:ApiKeyHeader '{upstream.ApiKeyHeader}' is not a valid header name.");
+            }
+        }
+    }
+
+    private static void ValidateAddress(string? address, string key, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            errors.Add($"{key} is missing: set an absolute http or https address such as http://127.0.0.1:8080.");
+            return;
+        }
+
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri)
+            || (!string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && !string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal))
+            || string.IsNullOrEmpty(uri.Host))
+        {
+            errors.Add($"{key} '{address}' is not an absolute http or https address: use a form such as http://127.0.0.1:8080.");
+        }
+    }
+
+    private static string Known(HashSet<string> ids) =>
+        ids.Count == 0 ? "none configured" : string.Join(", ", ids.Order(StringComparer.Ordinal));
+}

@@ -1,0 +1,119 @@
+namespace Guardrail.Gateway.Configuration;
+
+/// <summary>
+/// The <c>Guardrail</c> configuration section. Bound once at start-up and validated by
+/// <see cref="GatewayConfigurationValidator"/>; YARP's own <c>ReverseProxy</c> section sits beside it.
+/// </summary>
+public sealed class GuardrailOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Guardrail";
+
+    /// <summary>Client authentication with gateway keys.</summary>
+    public AuthOptions Auth { get; init; } = new();
+
+    /// <summary>The Prometheus endpoint.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
+    /// <summary>Request limits enforced before anything is forwarded.</summary>
+    public LimitsOptions Limits { get; init; } = new();
+
+    /// <summary>
+    /// Per-cluster settings keyed by YARP cluster id, such as the backend's own API key that the gateway injects.
+    /// </summary>
+    public IDictionary<string, UpstreamOptions> Upstreams { get; init; } = new Dictionary<string, UpstreamOptions>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The backend used when no <c>ReverseProxy</c> section is configured. Default
+    /// <c>http://127.0.0.1:8080</c>, the llama.cpp server's default port.
+    /// </summary>
+    public string DefaultBackend { get; init; } = DefaultProxyConfiguration.DefaultBackendAddress;
+}
+
+/// <summary>Client authentication settings (<c>Guardrail:Auth</c>).</summary>
+public sealed class AuthOptions
+{
+    /// <summary>
+    /// When true, requests without a key are accepted as tenant <c>anonymous</c>. A request that presents a
+    /// wrong key is still rejected. Default false.
+    /// </summary>
+    public bool AllowAnonymous { get; init; }
+
+    /// <summary>The gateway keys clients may present as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
+    public IList<GatewayKeyOptions> Keys { get; init; } = [];
+
+    /// <summary>Keys that open operator endpoints (<c>/metrics</c>). Separate from client keys.</summary>
+    public IList<AdminKeyOptions> AdminKeys { get; init; } = [];
+
+    /// <summary>
+    /// Opt-in for local use: when no keys are configured and anonymous access is off, generate a key into this
+    /// file (mode 0600; reused on later starts) for tenant <c>dev</c>. Never set this in production.
+    /// </summary>
+    public string? DevelopmentKeyFile { get; init; }
+}
+
+/// <summary>One gateway key (<c>Guardrail:Auth:Keys:N</c>).</summary>
+public sealed class GatewayKeyOptions
+{
+    /// <summary>A stable, non-secret id for the key, recorded in logs and audit records instead of the key.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The tenant this key belongs to; policies and audit records are per tenant.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The key in clear text. Prefer <see cref="KeyHash"/> for keys at rest.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c> (e.g. <c>printf %s "$KEY" | sha256sum</c>).</summary>
+    public string? KeyHash { get; init; }
+}
+
+/// <summary>Request limits (<c>Guardrail:Limits</c>).</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>Largest request body accepted, in bytes. Default 4 MiB; range 1 byte to 1 GiB.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+}
+
+/// <summary>Settings of one backend cluster (<c>Guardrail:Upstreams:&lt;clusterId&gt;</c>).</summary>
+public sealed class UpstreamOptions
+{
+    /// <summary>The backend's own API key, injected by the gateway. The client's gateway key is never forwarded.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// The header that carries <see cref="ApiKey"/>. Default <c>Authorization</c>, sent as <c>Bearer &lt;key&gt;</c>;
+    /// any other header name (such as <c>api-key</c>) carries the key as it is.
+    /// </summary>
+    public string ApiKeyHeader { get; init; } = "Authorization";
+}
+
+/// <summary>One admin key (<c>Guardrail:Auth:AdminKeys:N</c>).</summary>
+public sealed class AdminKeyOptions
+{
+    /// <summary>A stable, non-secret id for the key.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The key in clear text. Prefer <see cref="KeyHash"/>.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c>.</summary>
+    public string? KeyHash { get; init; }
+}
+
+/// <summary>The Prometheus endpoint (<c>Guardrail:Metrics</c>).</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Serve <c>/metrics</c>. Default true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// An extra listener, such as <c>http://0.0.0.0:9464</c>, that serves <c>/metrics</c> without a key; the main
+    /// listener then does not serve it at all. Unset (the default): <c>/metrics</c> is on the main listener and
+    /// needs an admin key.
+    /// </summary>
+    public string? ManagementUrl { get; init; }
+
+    /// <summary>The management listener's port, when one is configured.</summary>
+    internal int? ManagementPort => Uri.TryCreate(ManagementUrl, UriKind.Absolute, out var uri) ? uri.Port : null;
+}

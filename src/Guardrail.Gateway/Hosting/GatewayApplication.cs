@@ -1,0 +1,137 @@
+using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Errors;
+using Guardrail.Gateway.Health;
+using Guardrail.Gateway.Metrics;
+using Guardrail.Gateway.Proxy;
+
+namespace Guardrail.Gateway.Hosting;
+
+/// <summary>
+/// The composition root. <see cref="Build"/> is what <c>Program</c> runs and what functional tests start on a
+/// loopback port, so both exercise the same pipeline.
+/// </summary>
+public static class GatewayApplication
+{
+    /// <summary>Builds the gateway. Throws <see cref="GatewayConfigurationException"/> listing every configuration error.</summary>
+    /// <param name="args">Command-line arguments (configuration overrides such as <c>--urls</c>).</param>
+    /// <param name="configure">Lets a host or test add configuration sources before the configuration is read.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddGuardrailGateway();
+
+        var app = builder.Build();
+        app.UseGuardrailGateway();
+        return app;
+    }
+
+    /// <summary>Registers the gateway's services: configuration, authentication, YARP and readiness.</summary>
+    public static WebApplicationBuilder AddGuardrailGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        var options = BindOptions(builder.Configuration);
+        var report = GatewayConfigurationValidator.Validate(builder.Configuration, options);
+        if (report.Errors.Count > 0)
+        {
+            throw new GatewayConfigurationException(report.Errors);
+        }
+
+        var warnings = report.Warnings.ToList();
+        string? developmentKey = null;
+        if (options.Auth.Keys.Count == 0 && !options.Auth.AllowAnonymous && options.Auth.DevelopmentKeyFile is { } keyFile)
+        {
+            developmentKey = DevelopmentKey.LoadOrCreate(keyFile);
+            warnings.Add(
+                $"Guardrail:Auth:Keys is empty: accepting the development key in {Path.GetFullPath(keyFile)} for tenant 'dev'. "
+                + "Configure Guardrail:Auth:Keys (and remove Guardrail:Auth:DevelopmentKeyFile) before exposing this gateway.");
+        }
+
+        var keyStore = new GatewayKeyStore(options.Auth.Keys, developmentKey is null ? null : DevelopmentKey.Caller, developmentKey);
+
+        if (options.Metrics.ManagementUrl is { } managementUrl)
+        {
+            var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
+            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? managementUrl : $"{urls};{managementUrl}");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(keyStore);
+        services.AddSingleton(new GatewayAuthenticationSettings(options.Auth.AllowAnonymous));
+        services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
+        services.AddSingleton<GatewayReadiness>();
+        services.AddSingleton(new AdminKeyStore(options.Auth.AdminKeys));
+        services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<MetricsRegistry>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<ProcessMetrics>();
+
+        var proxy = services.AddReverseProxy();
+        if (report.UsesDefaultProxy)
+        {
+            proxy.LoadFromMemory(DefaultProxyConfiguration.Routes, DefaultProxyConfiguration.Clusters(options.DefaultBackend));
+        }
+        else
+        {
+            proxy.LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        }
+
+        proxy.AddTransforms<UpstreamCredentialsTransformProvider>();
+        services.AddHostedService<GatewayStartupService>();
+        return builder;
+    }
+
+    /// <summary>Builds the request pipeline: health endpoints, then the nine-step path for proxied routes.</summary>
+    public static WebApplication UseGuardrailGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetService<GatewayStartupReport>() is null)
+        {
+            throw new InvalidOperationException("Call AddGuardrailGateway on the builder before UseGuardrailGateway.");
+        }
+
+        app.UseMiddleware<HttpMetricsMiddleware>();
+        app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
+            OpenAIError.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.", OpenAIError.ServerError, "internal_error")));
+
+        app.MapGuardrailHealth();
+        app.MapGuardrailMetrics(app.Services.GetRequiredService<GuardrailOptions>().Metrics);
+        app.MapReverseProxy(static pipeline =>
+        {
+            pipeline.UseMiddleware<GatewayAuthenticationMiddleware>();
+            pipeline.UseMiddleware<RequestLimitsMiddleware>();
+            pipeline.UseMiddleware<ProxyErrorMiddleware>();
+        });
+        app.MapFallback(static context => OpenAIError.WriteAsync(
+            context,
+            StatusCodes.Status404NotFound,
+            $"No route matches {context.Request.Method} {context.Request.Path}.",
+            OpenAIError.InvalidRequest,
+            "unknown_url"));
+        return app;
+    }
+
+    private static GuardrailOptions BindOptions(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(GuardrailOptions.SectionName).Get<GuardrailOptions>(binder => binder.ErrorOnUnknownConfiguration = true)
+                ?? new GuardrailOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the value that did not fit: a typo or a wrong type in the Guardrail section.
+            throw new GatewayConfigurationException([$"{e.Message} Check the spelling and the value type against the README's Configuration table."]);
+        }
+    }
+}

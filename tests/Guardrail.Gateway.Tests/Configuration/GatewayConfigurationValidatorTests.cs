@@ -1,0 +1,71 @@
+using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Tests.Infrastructure;
+
+namespace Guardrail.Gateway.Tests.Configuration;
+
+public sealed class GatewayConfigurationValidatorTests
+{
+    private static readonly Uri Backend = new("http://127.0.0.1:8080/");
+
+    public static TheoryData<string, string?, string> InvalidSettings => new()
+    {
+        { "ReverseProxy:Routes:openai:ClusterId", "nope", "ReverseProxy:Routes:openai:ClusterId 'nope' names no cluster" },
+        { "ReverseProxy:Clusters:llm:Destinations:main:Address", "not a url", "ReverseProxy:Clusters:llm:Destinations:main:Address 'not a url' is not an absolute http or https address" },
+        { "ReverseProxy:Clusters:llm:Destinations:main:Address", "ftp://127.0.0.1/", "is not an absolute http or https address" },
+        { "ReverseProxy:Clusters:llm:SessionAffinity:Policy", "HashCookie", "ReverseProxy:Clusters:llm:SessionAffinity:Policy 'HashCookie' is not supported" },
+        { "Guardrail:Auth:Keys:0:Tenant", null, "Guardrail:Auth:Keys:0:Tenant is missing" },
+        { "Guardrail:Auth:Keys:0:Key", "short", "Guardrail:Auth:Keys:0:Key is shorter than 16 characters" },
+        { "Guardrail:Auth:Keys:0:KeyHash", "sha256:abc", "Guardrail:Auth:Keys:0 needs exactly one of Key" },
+        { "Guardrail:Upstreams:elsewhere:ApiKey", "sk-1", "Guardrail:Upstreams:elsewhere names no cluster" },
+        { "Guardrail:Limits:MaxRequestBodyBytes", "0", "Guardrail:Limits:MaxRequestBodyBytes is 0" },
+        { "Guardrail:Limits:MaxRequestBodyBytes", "lots", "Guardrail:Limits:MaxRequestBodyBytes" },
+        { "Guardrail:Auth:Kyes:0:Key", "typo-in-section-name", "Kyes" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public async Task Start_InvalidSetting_FailsNamingTheKey(string key, string? value, string expectedMessage)
+    {
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        settings[key] = value;
+
+        var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
+
+        Assert.Contains(error.Errors, e => e.Contains(expectedMessage, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_NoKeysAndAnonymousOff_FailsWithHowToFix()
+    {
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        foreach (var name in settings.Keys.Where(k => k.StartsWith("Guardrail:Auth:Keys", StringComparison.Ordinal)).ToList())
+        {
+            settings.Remove(name);
+        }
+
+        var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
+
+        var message = Assert.Single(error.Errors);
+        Assert.Contains("Guardrail:Auth:Keys is empty", message, StringComparison.Ordinal);
+        Assert.Contains("Guardrail:Auth:AllowAnonymous", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SeveralErrors_ReportsEveryOne()
+    {
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        settings["ReverseProxy:Routes:openai:ClusterId"] = "missing";
+        settings["ReverseProxy:Clusters:llm:Destinations:main:Address"] = "127.0.0.1:8080";
+        settings["ReverseProxy:Clusters:llm:SessionAffinity:Policy"] = "HashCookie";
+        settings["Guardrail:Auth:Keys:1:Id"] = "team-a-key";
+
+        var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
+
+        Assert.Contains(error.Errors, e => e.Contains("names no cluster", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("not an absolute http or https address", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("HashCookie", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("Guardrail:Auth:Keys:1:Id 'team-a-key' is used by another key", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("Guardrail:Auth:Keys:1:Tenant is missing", StringComparison.Ordinal));
+        Assert.Contains($"{error.Errors.Count} configuration error(s)", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Guardrail.Gateway.Tests.Infrastructure;
+
+/// <summary>Runs a real external program (promtool, prometheus) that <c>scripts/test.sh</c> installs.</summary>
+internal static class ExternalProcess
+{
+    public static string Require(string tool)
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(directory, tool);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"'{tool}' is not installed. scripts/test.sh installs it (Debian package 'prometheus'); run the tests through it.");
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, IEnumerable<string> arguments, string? standardInput = null)
+    {
+        var start = new ProcessStartInfo(Require(tool))
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = standardInput is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+            process.StandardInput.Close();
+        }
+
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
