@@ -252,6 +252,7 @@ public sealed class AuditWriterTests : IDisposable
         listener.RecordObservableInstruments();
 
         Assert.Equal("Guardrail.Audit", store.Meter.Name);
+        Assert.Equal(SqliteAuditStore.MeterName, store.Meter.Name);
         Assert.Equal(2, measurements["guardrail_audit_records_written_total"]);
         Assert.Equal(2, measurements["guardrail_audit_batch_size"]);
         Assert.Equal(2, measurements["guardrail_audit_commit_duration_seconds"]);
