@@ -22,6 +22,10 @@ namespace Guardrail.Audit;
 /// </remarks>
 public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
 {
+    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> behind the store's <c>guardrail_audit_*</c>
+    /// instruments, for the metrics exporter to listen to.</summary>
+    public const string MeterName = AuditMetrics.MeterName;
+
     private const int ExportPageSize = 500;
 
     private readonly AuditConnectionFactory _connections;

@@ -46,42 +46,42 @@ public sealed record SqliteAuditStoreOptions
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(DatabasePath))
         {
-            errors.Add("Audit:DatabasePath is required: set it to the path of the SQLite file, for example /var/lib/guardrail/audit.db.");
+            errors.Add("Guardrail:Audit:DatabasePath is required: set it to the path of the SQLite file, for example /var/lib/guardrail/audit.db.");
         }
 
         if (!Enum.IsDefined(ContentRetention))
         {
-            errors.Add("Audit:ContentRetention must be one of full, redacted, hash, none.");
+            errors.Add("Guardrail:Audit:ContentRetention must be one of full, redacted, hash, none.");
         }
 
         if (RetentionDays is < 0 or > 36_500)
         {
-            errors.Add($"Audit:RetentionDays is {RetentionDays}: use 0 (keep forever) to 36500.");
+            errors.Add($"Guardrail:Audit:RetentionDays is {RetentionDays}: use 0 (keep forever) to 36500.");
         }
 
         if (PurgeInterval < TimeSpan.Zero)
         {
-            errors.Add("Audit:PurgeInterval must not be negative; use 00:00:00 to turn the background purge off.");
+            errors.Add("Guardrail:Audit:PurgeInterval must not be negative; use 00:00:00 to turn the background purge off.");
         }
 
         if (QueueCapacity is < 1 or > MaxQueueCapacity)
         {
-            errors.Add($"Audit:QueueCapacity is {QueueCapacity}: use 1 to {MaxQueueCapacity}.");
+            errors.Add($"Guardrail:Audit:QueueCapacity is {QueueCapacity}: use 1 to {MaxQueueCapacity}.");
         }
 
         if (MaxBatchSize is < 1 or > 100_000)
         {
-            errors.Add($"Audit:MaxBatchSize is {MaxBatchSize}: use 1 to 100000.");
+            errors.Add($"Guardrail:Audit:MaxBatchSize is {MaxBatchSize}: use 1 to 100000.");
         }
 
         if (EnqueueTimeout < TimeSpan.Zero || EnqueueTimeout > TimeSpan.FromMinutes(5))
         {
-            errors.Add($"Audit:EnqueueTimeout is {EnqueueTimeout}: use 00:00:00 to 00:05:00.");
+            errors.Add($"Guardrail:Audit:EnqueueTimeout is {EnqueueTimeout}: use 00:00:00 to 00:05:00.");
         }
 
         if (BusyTimeout < TimeSpan.FromSeconds(1) || BusyTimeout > TimeSpan.FromMinutes(10))
         {
-            errors.Add($"Audit:BusyTimeout is {BusyTimeout}: use 00:00:01 to 00:10:00.");
+            errors.Add($"Guardrail:Audit:BusyTimeout is {BusyTimeout}: use 00:00:01 to 00:10:00.");
         }
 
         return errors;

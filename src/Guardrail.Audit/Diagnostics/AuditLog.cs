@@ -10,15 +10,19 @@ internal static partial class AuditLog
     public static partial void Opened(ILogger logger, string path, int foundVersion, int version, string retention);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning,
-        Message = "Audit batch of {Count} records failed to commit; retrying them one by one")]
+        Message = "Audit batch of {Count} records was refused; committing its records one by one to isolate the bad one")]
     public static partial void BatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 7008, Level = LogLevel.Warning,
+        Message = "Audit database could not write a batch of {Count} records (attempt {Attempt}); retrying in {Delay}")]
+    public static partial void BatchRetrying(ILogger logger, int count, int attempt, TimeSpan delay, Exception exception);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Error,
         Message = "Audit record {Id} could not be written and is lost")]
     public static partial void RecordFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning,
-        Message = "Audit queue is full ({Capacity} records); producer waits up to {Timeout}")]
+        Message = "Audit queue is full ({Capacity} records); producers wait up to {Timeout} each. Logged once until the queue drains; guardrail_audit_queue_full_total counts every wait")]
     public static partial void QueueFull(ILogger logger, int capacity, TimeSpan timeout);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Error,

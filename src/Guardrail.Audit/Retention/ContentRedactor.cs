@@ -41,14 +41,33 @@ internal static partial class ContentRedactor
 
     private static string RedactAll(string text)
     {
-        var result = BearerPattern().Replace(text, "${scheme} " + Token);
-        result = JwtPattern().Replace(result, Token);
+        // Redaction runs on the request path for every decision: skip each pattern when the character it cannot
+        // match without is absent, which is the common case for ordinary chat text.
+        var result = text;
+        if (result.Contains("earer", StringComparison.OrdinalIgnoreCase) || result.Contains("asic", StringComparison.OrdinalIgnoreCase))
+        {
+            result = BearerPattern().Replace(result, "${scheme} " + Token);
+        }
+
+        if (result.Contains("eyJ", StringComparison.Ordinal))
+        {
+            result = JwtPattern().Replace(result, Token);
+        }
+
         result = ApiKeyPattern().Replace(result, ApiKey);
-        result = EmailPattern().Replace(result, Email);
+        if (result.Contains('@', StringComparison.Ordinal))
+        {
+            result = EmailPattern().Replace(result, Email);
+        }
+
         result = HexSecretPattern().Replace(result, Secret);
         result = Base64SecretPattern().Replace(result, static m => HasLetterAndDigit(m.Value) ? Secret : m.Value);
-        result = CardPattern().Replace(result, static m => PassesLuhn(m.Value) ? Card : m.Value);
-        result = PhonePattern().Replace(result, static m => LooksLikePhone(m.Value) ? Phone : m.Value);
+        if (result.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
+        {
+            result = CardPattern().Replace(result, static m => PassesLuhn(m.Value) ? Card : m.Value);
+            result = PhonePattern().Replace(result, static m => LooksLikePhone(m.Value) ? Phone : m.Value);
+        }
+
         return result;
     }
 

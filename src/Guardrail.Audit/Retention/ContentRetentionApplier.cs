@@ -23,6 +23,9 @@ internal static class ContentRetentionApplier
 
         return record with
         {
+            // Copies: the record is written later on the writer's thread, and the caller's lists may change by then.
+            Categories = [.. record.Categories],
+            LabelCategories = [.. record.LabelCategories],
             Content = kept,
             ContentRetention = mode,
             ContentHash = Hash(content),

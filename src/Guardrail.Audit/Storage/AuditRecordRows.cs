@@ -21,7 +21,7 @@ internal static class AuditRecordRows
         "label_note, labelled_at_ticks) VALUES ($id, $time, $tenant, $key_id, $route, $model, $direction, $verdict, " +
         "$action, $categories, $p, $threshold, $policy_id, $policy_version, $shadow_action, $classifier_model, $latency, " +
         "$cache_hit, $truncated, $request_id, $content, $retention, $hash, $label, $label_categories, $reviewer, " +
-        "$label_note, $labelled_at) RETURNING seq;";
+        "$label_note, $labelled_at);";
 
     private static readonly string[] InsertParameters =
     [
@@ -44,18 +44,9 @@ internal static class AuditRecordRows
         return command;
     }
 
-    /// <summary>Creates the command that indexes one category of one decision.</summary>
-    public static SqliteCommand CreateCategoryInsert(SqliteConnection connection)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = "INSERT OR IGNORE INTO decision_categories (code, decision_seq) VALUES ($code, $seq);";
-        command.Parameters.Add(new SqliteParameter { ParameterName = "$code" });
-        command.Parameters.Add(new SqliteParameter { ParameterName = "$seq" });
-        return command;
-    }
-
-    /// <summary>Inserts a record already reduced by its retention mode, with its categories.</summary>
-    public static void Insert(SqliteCommand insert, SqliteCommand categoryInsert, AuditRecord record)
+    /// <summary>Inserts a record already reduced by its retention mode. The insert trigger indexes its categories and
+    /// content, so one statement per record crosses from .NET into SQLite.</summary>
+    public static void Insert(SqliteCommand insert, AuditRecord record)
     {
         var p = insert.Parameters;
         p[0].Value = record.Id;
@@ -86,14 +77,7 @@ internal static class AuditRecordRows
         p[25].Value = (object?)record.Reviewer ?? DBNull.Value;
         p[26].Value = (object?)record.LabelNote ?? DBNull.Value;
         p[27].Value = record.LabelledAt is { } at ? at.UtcTicks : DBNull.Value;
-        var seq = (long)insert.ExecuteScalar()!;
-
-        categoryInsert.Parameters[1].Value = seq;
-        foreach (var code in record.Categories)
-        {
-            categoryInsert.Parameters[0].Value = code;
-            categoryInsert.ExecuteNonQuery();
-        }
+        insert.ExecuteNonQuery();
     }
 
     /// <summary>Reads the row at the reader's position; columns as in <see cref="SelectColumns"/>.</summary>

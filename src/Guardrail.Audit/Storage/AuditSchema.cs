@@ -63,9 +63,11 @@ internal static class AuditSchema
         CREATE VIRTUAL TABLE decisions_fts USING fts5 (
             content, content='decisions', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
         );
-        CREATE TRIGGER decisions_after_insert AFTER INSERT ON decisions WHEN new.content IS NOT NULL
+        CREATE TRIGGER decisions_after_insert AFTER INSERT ON decisions
         BEGIN
-            INSERT INTO decisions_fts (rowid, content) VALUES (new.seq, new.content);
+            INSERT OR IGNORE INTO decision_categories (code, decision_seq)
+                SELECT value, new.seq FROM json_each(new.categories);
+            INSERT INTO decisions_fts (rowid, content) SELECT new.seq, new.content WHERE new.content IS NOT NULL;
         END;
         CREATE TRIGGER decisions_after_delete AFTER DELETE ON decisions
         BEGIN

@@ -13,12 +13,28 @@ namespace Guardrail.Audit.Writing;
 /// One task owns the write connection. It takes whatever is queued (up to the batch size) and commits it in one
 /// transaction, so the fsync that <c>synchronous=FULL</c> costs is paid once per batch: under load batches grow by
 /// themselves while the previous commit syncs, and when idle a lone record commits at once. Full-durability waiters
-/// are released only after their batch's commit returns. A failed batch is retried record by record so one bad
-/// record cannot take its neighbours with it; a record that still fails is counted, logged with its id, and its
-/// waiter (if any) gets the exception. Nothing leaves the queue without one of those outcomes.
+/// are released only after their batch's commit returns. Failures are retried as described on
+/// <see cref="CommitWithRetriesAsync"/>; a record that still fails is counted, logged with its id, and its waiter (if
+/// any) gets the exception. Nothing leaves the queue without one of those outcomes.
 /// </remarks>
 internal sealed class AuditWriter : IAsyncDisposable
 {
+    // Primary SQLite result codes (sqlite3.h) that say the database cannot write now, whatever the record.
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteNoMemory = 7;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteIoError = 10;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteProtocol = 15;
+    private const int SqliteNotADatabase = 26;
+
+    // Pauses between attempts at a batch the database could not write. Each attempt also waits up to the busy
+    // timeout for a lock, so a batch is given up only after several busy timeouts plus these.
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
+
     private readonly Channel<PendingAuditWrite> _queue;
     private readonly SqliteConnection _connection;
     private readonly AuditMetrics _metrics;
@@ -28,6 +44,7 @@ internal sealed class AuditWriter : IAsyncDisposable
     private readonly int _maxBatchSize;
     private readonly TimeSpan _enqueueTimeout;
     private readonly Task _loop;
+    private int _overloadLogged;
 
     public AuditWriter(
         SqliteConnection connection,
@@ -65,18 +82,24 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
 
         _metrics.QueueFull();
-        AuditLog.QueueFull(_logger, _capacity, _enqueueTimeout);
+        // Once per episode of overload, not once per waiting request: the writer re-arms it when the queue empties.
+        if (Interlocked.Exchange(ref _overloadLogged, 1) == 0)
+        {
+            AuditLog.QueueFull(_logger, _capacity, _enqueueTimeout);
+        }
+
         using var timeout = new CancellationTokenSource(_enqueueTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            while (await _queue.Writer.WaitToWriteAsync(linked.Token).ConfigureAwait(false))
-            {
-                if (_queue.Writer.TryWrite(write))
-                {
-                    return;
-                }
-            }
+            // WriteAsync, not WaitToWriteAsync plus TryWrite: the channel hands freed slots to blocked writers in
+            // arrival order, so under sustained overload no producer is starved past its timeout by luckier ones.
+            await _queue.Writer.WriteAsync(write, linked.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new ObjectDisposedException("The audit store is closed; the record was not written.", ex);
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -85,10 +108,8 @@ internal sealed class AuditWriter : IAsyncDisposable
             throw new AuditQueueFullException(
                 $"The audit queue stayed full ({_capacity} records) for {_enqueueTimeout.TotalMilliseconds:0} ms; " +
                 $"record {write.Record.Id} was not written. The disk is slower than the decision rate: check the " +
-                "audit write errors and commit duration metrics, or raise Audit:QueueCapacity.", ex);
+                "audit write errors and commit duration metrics, or raise Guardrail:Audit:QueueCapacity.", ex);
         }
-
-        throw new ObjectDisposedException(nameof(SqliteAuditStore), "The audit store is closed; the record was not written.");
     }
 
     /// <summary>Stops accepting writes, commits everything queued, and closes the connection.</summary>
@@ -102,7 +123,6 @@ internal sealed class AuditWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         using var insert = AuditRecordRows.CreateInsert(_connection);
-        using var categoryInsert = AuditRecordRows.CreateCategoryInsert(_connection);
         var batch = new List<PendingAuditWrite>(Math.Min(_maxBatchSize, 1024));
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -116,34 +136,72 @@ internal sealed class AuditWriter : IAsyncDisposable
                 continue;
             }
 
-            try
-            {
-                CommitBatch(batch, insert, categoryInsert);
-            }
-            catch (Exception ex)
-            {
-                // Whatever failed, the loop must live on: every queued record still needs an outcome.
-                AuditLog.BatchFailed(_logger, batch.Count, ex);
-                foreach (var write in batch)
-                {
-                    CommitOne(write, insert, categoryInsert);
-                }
-            }
-
+            await CommitWithRetriesAsync(batch, insert).ConfigureAwait(false);
             batch.Clear();
+            if (_queue.Reader.Count == 0)
+            {
+                Volatile.Write(ref _overloadLogged, 0);
+            }
         }
     }
 
-    private void CommitBatch(List<PendingAuditWrite> batch, SqliteCommand insert, SqliteCommand categoryInsert)
+    /// <summary>Commits a batch, giving every record in it an outcome.</summary>
+    /// <remarks>
+    /// Two kinds of failure, handled differently. A record the database refuses (a duplicate id, say) would fail any
+    /// batch it is in, so the batch is split and committed record by record: only the bad record is lost. A database
+    /// that cannot write at all (locked past the busy timeout, disk full, I/O error) would fail every record alike, so
+    /// the whole batch is retried after a pause, a few times, while the queue fills and back-pressure reaches the
+    /// producers; only then is the batch failed, loudly. Either way the loop lives on.
+    /// </remarks>
+    private async Task CommitWithRetriesAsync(List<PendingAuditWrite> batch, SqliteCommand insert)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                CommitBatch(batch, insert);
+                return;
+            }
+            catch (SqliteException ex) when (IsEnvironmental(ex) && attempt < RetryDelays.Length)
+            {
+                AuditLog.BatchRetrying(_logger, batch.Count, attempt + 1, RetryDelays[attempt], ex);
+                await Task.Delay(RetryDelays[attempt], _timeProvider).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (IsEnvironmental(ex))
+            {
+                foreach (var write in batch)
+                {
+                    Fail(write, ex);
+                }
+
+                return;
+            }
+            catch (Exception ex)
+            {
+                AuditLog.BatchFailed(_logger, batch.Count, ex);
+                foreach (var write in batch)
+                {
+                    CommitOne(write, insert);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static bool IsEnvironmental(SqliteException exception) =>
+        (exception.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked or SqliteNoMemory or SqliteReadOnly or SqliteIoError
+            or SqliteCorrupt or SqliteFull or SqliteCantOpen or SqliteProtocol or SqliteNotADatabase;
+
+    private void CommitBatch(List<PendingAuditWrite> batch, SqliteCommand insert)
     {
         var started = Stopwatch.GetTimestamp();
         using (var transaction = _connection.BeginTransaction())
         {
             insert.Transaction = transaction;
-            categoryInsert.Transaction = transaction;
             foreach (var write in batch)
             {
-                AuditRecordRows.Insert(insert, categoryInsert, write.Record);
+                AuditRecordRows.Insert(insert, write.Record);
             }
 
             transaction.Commit();
@@ -156,18 +214,23 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
     }
 
-    private void CommitOne(PendingAuditWrite write, SqliteCommand insert, SqliteCommand categoryInsert)
+    private void CommitOne(PendingAuditWrite write, SqliteCommand insert)
     {
         try
         {
-            CommitBatch([write], insert, categoryInsert);
+            CommitBatch([write], insert);
         }
         catch (Exception ex)
         {
-            _metrics.WriteFailed(1);
-            AuditLog.RecordFailed(_logger, write.Record.Id, ex);
-            write.Committed?.TrySetException(
-                new AuditWriteException($"Audit record {write.Record.Id} could not be committed: {ex.Message}", ex));
+            Fail(write, ex);
         }
+    }
+
+    private void Fail(PendingAuditWrite write, Exception exception)
+    {
+        _metrics.WriteFailed(1);
+        AuditLog.RecordFailed(_logger, write.Record.Id, exception);
+        write.Committed?.TrySetException(
+            new AuditWriteException($"Audit record {write.Record.Id} could not be committed: {exception.Message}", exception));
     }
 }

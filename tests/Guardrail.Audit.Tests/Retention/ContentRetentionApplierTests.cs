@@ -85,7 +85,7 @@ public sealed class ContentRetentionApplierTests : IDisposable
     private async Task<IReadOnlyList<AuditRecord>> SearchAsync(string text)
     {
         await using var store = await StoreFactory.OpenAsync(_directory);
-        return (await store.QueryAsync(new Querying.AuditQuery { Search = text }, CancellationToken.None)).Records;
+        return (await store.QueryAsync(new Guardrail.Audit.Querying.AuditQuery { Search = text }, CancellationToken.None)).Records;
     }
 
     private async Task<string> ReadAllDatabaseBytesAsync()

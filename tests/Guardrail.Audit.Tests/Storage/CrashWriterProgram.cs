@@ -1,20 +1,27 @@
 using Guardrail.Audit.Tests.TestSupport;
+using Guardrail.Audit.Tests.Writing;
 using Guardrail.Auditing;
 
 namespace Guardrail.Audit.Tests.Storage;
 
 /// <summary>Entry point of the test assembly. Run as <c>dotnet Guardrail.Audit.Tests.dll crash-writer &lt;db&gt;</c> it
 /// becomes the child process the crash test kills: it writes Full-durability records from several producers forever
-/// and prints each id once its write has returned, which is the moment the gateway would send a refusal.</summary>
+/// and prints each id once its write has returned, which is the moment the gateway would send a refusal.
+/// <c>writer-benchmark</c> runs <see cref="WriterBenchmark"/>.</summary>
 public static class CrashWriterProgram
 {
     public const string Verb = "crash-writer";
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length >= 1 && args[0] == WriterBenchmark.Verb)
+        {
+            return await WriterBenchmark.RunAsync(args[1..]);
+        }
+
         if (args.Length != 2 || args[0] != Verb)
         {
-            await Console.Error.WriteLineAsync($"usage: {Verb} <database path>");
+            await Console.Error.WriteLineAsync($"usage: {Verb} <database path> | {WriterBenchmark.Verb} [records] [producers] [retention]");
             return 2;
         }
 

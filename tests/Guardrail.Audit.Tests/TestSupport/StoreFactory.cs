@@ -9,7 +9,8 @@ internal static class StoreFactory
         TempDirectory directory,
         Func<SqliteAuditStoreOptions, SqliteAuditStoreOptions>? configure = null,
         TimeProvider? timeProvider = null,
-        string name = "audit.db")
+        string name = "audit.db",
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var options = new SqliteAuditStoreOptions
         {
@@ -17,7 +18,7 @@ internal static class StoreFactory
             ContentRetention = AuditContentRetention.Full,
             PurgeInterval = TimeSpan.Zero,
         };
-        return SqliteAuditStore.OpenAsync(configure is null ? options : configure(options), timeProvider);
+        return SqliteAuditStore.OpenAsync(configure is null ? options : configure(options), timeProvider, loggerFactory);
     }
 
     public static async Task WriteAllAsync(SqliteAuditStore store, IEnumerable<AuditRecord> records)

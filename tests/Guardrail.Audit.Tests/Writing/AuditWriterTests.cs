@@ -104,21 +104,27 @@ public sealed class AuditWriterTests : IDisposable
     public async Task WriteAsync_QueueFullForWholeTimeout_ThrowsQueueFullAndCounts()
     {
         var clock = new FakeTimeProvider(AuditRecords.Epoch);
+        var logs = new ListLoggerFactory();
         await using var store = await StoreFactory.OpenAsync(_directory,
-            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromSeconds(5) }, clock);
+            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromSeconds(5) }, clock, loggerFactory: logs);
         using var blocker = OpenRaw(store.DatabasePath);
         var accepted = 0;
         using (var lockTransaction = blocker.BeginTransaction())
         {
             var pending = FillUntilWriteWaits(store, ref accepted);
+            var second = store.WriteAsync(AuditRecords.Simple(), AuditDurability.Normal, CancellationToken.None).AsTask();
 
-            Assert.Equal(1, store.GetWriterStats().QueueFullEvents);
+            Assert.Equal(2, store.GetWriterStats().QueueFullEvents);
             clock.Advance(TimeSpan.FromSeconds(4));
             Assert.False(pending.IsCompleted);
             clock.Advance(TimeSpan.FromSeconds(1));
             var error = await Assert.ThrowsAsync<AuditQueueFullException>(() => pending.WaitAsync(TimeSpan.FromSeconds(10)));
+            await Assert.ThrowsAsync<AuditQueueFullException>(() => second.WaitAsync(TimeSpan.FromSeconds(10)));
             Assert.Contains("stayed full", error.Message, StringComparison.Ordinal);
-            Assert.Equal(1, store.GetWriterStats().Rejected);
+            Assert.Equal(2, store.GetWriterStats().Rejected);
+            // Every rejection is logged with its record; the overload itself once, not per waiting producer.
+            Assert.Equal(2, logs.Entries.Count(e => e.Id.Id == 7004));
+            Assert.Equal(1, logs.Entries.Count(e => e.Id.Id == 7003));
             lockTransaction.Rollback();
         }
 
@@ -177,6 +183,53 @@ public sealed class AuditWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteAsync_LockedPastBusyTimeoutThenFreed_RetriesTheBatchAndCommits()
+    {
+        var logs = new ListLoggerFactory();
+        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: logs);
+        var record = AuditRecords.Simple();
+        using var blocker = OpenRaw(store.DatabasePath);
+        Task write;
+        using (var lockTransaction = blocker.BeginTransaction())
+        {
+            write = store.WriteAsync(record, AuditDurability.Full, CancellationToken.None).AsTask();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!logs.Entries.Any(e => e.Id.Id == 7008))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the writer never reported a retry");
+                await Task.Delay(20);
+            }
+
+            lockTransaction.Rollback();
+        }
+
+        await write.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, record.Id));
+        Assert.Equal(0, store.GetWriterStats().WriteErrors);
+    }
+
+    [Fact]
+    public async Task WriteAsync_LockedThroughEveryRetry_FailsLoudlyAndTheWriterLivesOn()
+    {
+        var logs = new ListLoggerFactory();
+        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: logs);
+        var lost = AuditRecords.Simple();
+        using var blocker = OpenRaw(store.DatabasePath);
+        using (blocker.BeginTransaction())
+        {
+            var error = await Assert.ThrowsAsync<AuditWriteException>(
+                () => store.WriteAsync(lost, AuditDurability.Full, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(lost.Id, error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, store.GetWriterStats().WriteErrors);
+        Assert.Contains(logs.Entries, e => e.Id.Id == 7002 && e.Message.Contains(lost.Id, StringComparison.Ordinal));
+        var next = AuditRecords.Simple();
+        await store.WriteAsync(next, AuditDurability.Full, CancellationToken.None);
+        Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, next.Id));
+    }
+
+    [Fact]
     public async Task Metrics_Writes_PublishedOnTheGuardrailAuditMeter()
     {
         await using var store = await StoreFactory.OpenAsync(_directory);
@@ -199,6 +252,7 @@ public sealed class AuditWriterTests : IDisposable
         listener.RecordObservableInstruments();
 
         Assert.Equal("Guardrail.Audit", store.Meter.Name);
+        Assert.Equal(SqliteAuditStore.MeterName, store.Meter.Name);
         Assert.Equal(2, measurements["guardrail_audit_records_written_total"]);
         Assert.Equal(2, measurements["guardrail_audit_batch_size"]);
         Assert.Equal(2, measurements["guardrail_audit_commit_duration_seconds"]);
