@@ -43,6 +43,13 @@ public sealed class ModerationFixture : IAsyncLifetime
               S10: flag
             """);
 
+        await File.WriteAllTextAsync(Path.Combine(_policies.FullName, "monitor-test.yaml"), """
+            id: monitor-test
+            taxonomy: llama-guard-3
+            streaming:
+              mode: monitor
+            """);
+
         Gateway = await GatewayServer.StartAsync(Settings(Backend.BaseAddress, _policies.FullName, ModelPath));
         await Gateway.Services.GetRequiredService<ClassifierHost>().Loaded;
     }
@@ -62,6 +69,9 @@ public sealed class ModerationFixture : IAsyncLifetime
         AddRoute(settings, "chat-stream", "/v1/chat/stream", "openai.chat");
         AddRoute(settings, "chat-refusal", "/refusal/v1/chat/completions", "openai.chat", "refusal-test", "/refusal");
         AddRoute(settings, "chat-flag", "/flag/v1/chat/completions", "openai.chat", "flag-test", "/flag");
+        AddRoute(settings, "chat-sse", "/sse/v1/chat/completions", "openai.chat");
+        settings["ReverseProxy:Routes:chat-sse:Transforms:0:PathSet"] = "/v1/chat/stream";
+        AddRoute(settings, "chat-monitor", "/monitor/v1/chat/stream", "openai.chat", "monitor-test", "/monitor");
         if (policies is not null)
         {
             settings["Guardrail:Policies:Directory"] = policies;
