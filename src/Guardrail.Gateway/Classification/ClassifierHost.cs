@@ -90,6 +90,8 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
                     ContextSize = _settings.ContextSize,
                     Threads = _settings.Threads,
                     QueueCapacity = _settings.QueueCapacity,
+                    MaxBatchSequences = _settings.MaxBatchSequences,
+                    RequestTimeout = _settings.RequestTimeout,
                 },
                 new NativeRuntimeOptions { UseGpu = _settings.GpuLayers != 0, RequireGpu = _settings.RequireGpu },
                 _loggerFactory);

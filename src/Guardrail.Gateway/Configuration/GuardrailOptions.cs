@@ -148,8 +148,14 @@ public sealed class ClassifierSettings
     /// <summary>Fail start-up instead of falling back to the CPU when no usable GPU is found. Default false.</summary>
     public bool RequireGpu { get; init; }
 
-    /// <summary>Context size in tokens (prompt plus verdict). Default 8192.</summary>
-    public int ContextSize { get; init; } = 8192;
+    /// <summary>Tokens one check may use (prompt plus verdict); longer conversations are truncated. Default 4096.</summary>
+    public int ContextSize { get; init; } = 4096;
+
+    /// <summary>Checks decoded together in one batch. Default 4.</summary>
+    public int MaxBatchSequences { get; init; } = 4;
+
+    /// <summary>Longest a check may wait and run before it counts as a classifier failure. Default 30 s.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>CPU threads; 0 (default) uses every core.</summary>
     public int Threads { get; init; }

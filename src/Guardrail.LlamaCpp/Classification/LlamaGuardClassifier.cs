@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Guardrail.Classification;
 using Guardrail.LlamaCpp.Inference;
@@ -8,15 +9,25 @@ using Microsoft.Extensions.Logging;
 namespace Guardrail.LlamaCpp.Classification;
 
 /// <summary>
-/// Llama Guard 3 in process: one model, one llama context, one dedicated worker thread that drains a bounded queue.
-/// Native decoding cannot be awaited or interrupted like managed I/O, so it never runs on the thread pool; callers
-/// await a completion instead. A full queue is refused at once (a classifier error the policy's <c>on_error</c>
-/// decides), never waited on without end.
+/// Llama Guard 3 in process: one model, one llama context with several sequences, one dedicated worker thread that
+/// drains a bounded queue. Native decoding cannot be awaited or interrupted like managed I/O, so it never runs on
+/// the thread pool; callers await a completion instead. A full queue is refused at once (a classifier error the
+/// policy's <c>on_error</c> decides), never waited on without end.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Each batch takes up to <see cref="LlamaGuardClassifierOptions.MaxBatchSequences"/> waiting checks. The prompt
+/// prefix (instructions and category list, identical for every check of one policy and direction) is decoded once
+/// into a prefix sequence and shared with each check through <c>llama_memory_seq_cp</c> (a unified KV cache makes
+/// that a reference, not a copy); only each check's own tokens are decoded, all checks' tokens together in one
+/// <c>llama_decode</c>. Request sequences are emptied after every batch, so no KV state crosses from one check to
+/// the next; prefix sequences are kept, least recently used out.
+/// </para>
+/// <para>
 /// The unsafe probability is read from the full softmax at the last prompt position; the category line is decoded
-/// greedily only when the most likely first token is <c>unsafe</c>. Anything the model says that is not a
-/// well-formed verdict becomes an error verdict, never <c>safe</c>.
+/// greedily, batched across checks, only when the most likely first token is <c>unsafe</c>. Anything the model says
+/// that is not a well-formed verdict becomes an error verdict, never <c>safe</c>.
+/// </para>
 /// </remarks>
 public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 {
@@ -31,6 +42,8 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     private readonly ILogger _logger;
     private readonly int _safeToken;
     private readonly int _unsafeToken;
+    private readonly PrefixCache _prefixes;
+    private readonly Counters _counters = new();
     private int _disposed;
 
     private LlamaGuardClassifier(LlamaModel model, LlamaContext context, LlamaGuardClassifierOptions options, TimeProvider time, ILogger logger)
@@ -44,12 +57,13 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         _promptTokenizer = new LlamaGuardPromptTokenizer(new LlamaVocabTokenizer(model.Vocab));
         _safeToken = model.Vocab.FindToken("safe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'safe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _unsafeToken = model.Vocab.FindToken("unsafe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'unsafe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
+        _prefixes = new PrefixCache(context, options.PrefixCacheSize);
         _queue = new BlockingCollection<Work>(options.QueueCapacity);
         _worker = new Thread(RunWorker) { IsBackground = true, Name = "llama-guard-worker" };
         _worker.Start();
     }
 
-    /// <summary>What was loaded: name, shape, size class (1B, 8B), parameter count.</summary>
+    /// <summary>The loaded model's name (from its GGUF metadata).</summary>
     public string ModelName => _model.Info.Name;
 
     /// <summary>The loaded model's size class: <c>1B</c>, <c>8B</c> or <c>other</c> (S14 is known to 8B only).</summary>
@@ -60,8 +74,21 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         CultureInfo.InvariantCulture,
         $"{_model.Info.Name}: {_model.Info.LayerCount} layers, {_model.Info.EmbeddingSize} dim, {_model.Info.ParameterCount:N0} parameters, size class {_model.Info.SizeClass}");
 
-    /// <summary>Requests waiting for the worker.</summary>
+    /// <summary>Checks waiting for the worker.</summary>
     public int QueueDepth => _queue.Count;
+
+    /// <summary>The queue's capacity: one more waiting check is refused.</summary>
+    public int QueueCapacity => _options.QueueCapacity;
+
+    /// <summary>Counters since start: batches, tokens prefilled and reused, decode time.</summary>
+    public ClassifierStatistics Statistics => _counters.Snapshot();
+
+    /// <summary>Whether every request sequence is empty: true whenever no batch is running (no KV state outlives a check).</summary>
+    internal bool RequestSequencesAreEmpty =>
+        Enumerable.Range(_options.PrefixCacheSize, _options.MaxBatchSequences).All(sequence => _context.GetSequenceMaxPosition(sequence) < 0);
+
+    /// <summary>llama.cpp's own timing of prompt and generation decoding (<c>llama_perf_context</c>).</summary>
+    internal LlamaPerformance Performance => _context.GetPerformance();
 
     /// <summary>
     /// Initialises the native runtime (idempotent), checks and loads the model, and starts the worker. Throws
@@ -88,16 +115,18 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         var model = LlamaModel.Load(options.ModelPath, new LlamaModelLoadOptions { GpuLayers = options.GpuLayers, Progress = progress }, cancellationToken);
         try
         {
+            // Every check gets ContextSize tokens and every cached prefix MaxPrefixTokens, in one unified KV cache.
             var context = LlamaContext.Create(model, new LlamaContextOptions
             {
-                ContextSize = options.ContextSize,
+                ContextSize = (options.MaxBatchSequences * options.ContextSize) + (options.PrefixCacheSize * options.MaxPrefixTokens),
                 BatchSize = options.BatchSize,
-                MaxSequences = 1,
+                MaxSequences = options.PrefixCacheSize + options.MaxBatchSequences,
                 Threads = options.Threads,
+                KvUnified = true,
             });
             var logger = loggerFactory.CreateLogger<LlamaGuardClassifier>();
             var classifier = new LlamaGuardClassifier(model, context, options, time ?? TimeProvider.System, logger);
-            LogLoaded(logger, classifier.ModelDescription, options.ContextSize);
+            LogLoaded(logger, classifier.ModelDescription, options.ContextSize, options.MaxBatchSequences);
             return classifier;
         }
         catch
@@ -134,7 +163,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             return ValueTask.FromResult(GuardVerdict.Failed("The conversation could not be turned into a Llama Guard prompt: " + e.Message, _model.Info.Name, _time.GetElapsedTime(started)));
         }
 
-        var work = new Work(prompt, started, cancellationToken);
+        var work = new Work(prompt, started, cancellationToken, _options.RequestTimeout, _time, _model.Info.Name);
         bool queued;
         try
         {
@@ -147,13 +176,15 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 
         if (!queued)
         {
-            return ValueTask.FromResult(GuardVerdict.Failed("The classifier queue is full.", _model.Info.Name, _time.GetElapsedTime(started)));
+            work.TryComplete(GuardVerdict.Failed("The classifier queue is full.", _model.Info.Name, _time.GetElapsedTime(started)));
+            return new ValueTask<GuardVerdict>(work.Completion.Task);
         }
 
+        // The deadline completes the caller's wait even while the worker is busy; the worker then skips the check.
         return new ValueTask<GuardVerdict>(work.Completion.Task.WaitAsync(cancellationToken));
     }
 
-    /// <summary>Stops taking requests, lets the worker finish the one it is decoding, fails the rest, frees native memory.</summary>
+    /// <summary>Stops taking requests, lets the worker finish the batch it is decoding, fails the rest, frees native memory.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -171,75 +202,210 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 
     private void RunWorker()
     {
-        foreach (var work in _queue.GetConsumingEnumerable())
+        var batch = new List<Work>(_options.MaxBatchSequences);
+        foreach (var first in _queue.GetConsumingEnumerable())
         {
+            batch.Add(first);
+            while (batch.Count < _options.MaxBatchSequences && _queue.TryTake(out var next))
+            {
+                batch.Add(next);
+            }
+
             if (Volatile.Read(ref _disposed) != 0)
             {
-                work.Completion.TrySetResult(GuardVerdict.Failed("The classifier was shut down before this request ran.", _model.Info.Name));
+                batch.ForEach(w => w.TryComplete(GuardVerdict.Failed("The classifier was shut down before this request ran.", _model.Info.Name)));
+            }
+            else
+            {
+                ProcessBatch(batch);
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private void ProcessBatch(List<Work> works)
+    {
+        var slots = new List<Slot>(works.Count);
+        foreach (var work in works)
+        {
+            if (!work.IsWanted)
+            {
+                work.CompleteUnwanted();
                 continue;
             }
 
-            if (work.CancellationToken.IsCancellationRequested)
-            {
-                work.Completion.TrySetCanceled(work.CancellationToken);
-                continue;
-            }
+            slots.Add(new Slot(work, _options.PrefixCacheSize + slots.Count));
+        }
 
-            try
+        if (slots.Count == 0)
+        {
+            return;
+        }
+
+        _counters.BatchStarted(slots.Count);
+        try
+        {
+            AttachPrefixes(slots);
+            Prefill(slots);
+            Generate(slots.Where(s => s.Generated.Count > 0 && s.Generated[^1] == _unsafeToken && s.IsActive).ToList());
+            foreach (var slot in slots.Where(s => s.IsActive))
             {
-                work.Completion.TrySetResult(Classify(work));
+                var output = _model.Vocab.Detokenize(slot.Generated.Where(t => !_model.Vocab.IsEndOfGeneration(t)).ToArray(), removeSpecial: true, renderSpecial: false);
+                slot.Work.TryComplete(GuardVerdict.FromOutput(output, slot.UnsafeProbability, slot.Work.Prompt, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started)));
+                _counters.RequestCompleted();
             }
-            catch (OperationCanceledException)
+        }
+        catch (OperationCanceledException)
+        {
+            slots.ForEach(s => s.Work.CompleteUnwanted());
+        }
+        catch (Exception e) when (e is LlamaInferenceException or InvalidOperationException or ArgumentException)
+        {
+            LogClassificationFailed(_logger, e);
+            foreach (var slot in slots)
             {
-                work.Completion.TrySetCanceled(work.CancellationToken);
+                slot.Work.TryComplete(GuardVerdict.Failed("The classifier failed: " + e.Message, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started)));
             }
-            catch (Exception e) when (e is LlamaInferenceException or InvalidOperationException)
+        }
+        finally
+        {
+            foreach (var slot in slots)
             {
-                LogClassificationFailed(_logger, e);
-                work.Completion.TrySetResult(GuardVerdict.Failed("The classifier failed: " + e.Message, _model.Info.Name, _time.GetElapsedTime(work.Started)));
+                _context.RemoveSequence(slot.Sequence);
             }
         }
     }
 
-    private GuardVerdict Classify(Work work)
+    private void AttachPrefixes(List<Slot> slots)
     {
-        var tokens = work.Prompt.Tokens;
-        _context.ClearMemory();
+        foreach (var slot in slots)
+        {
+            var prompt = slot.Work.Prompt;
+            if (!_options.PrefixReuse || prompt.PrefixTokenCount > _options.MaxPrefixTokens || prompt.PrefixTokenCount >= prompt.Tokens.Length)
+            {
+                continue;
+            }
 
-        // Read the prompt in batches; only the last position's logits are needed.
-        var lastIndex = 0;
+            var prefix = prompt.Tokens.AsSpan(0, prompt.PrefixTokenCount);
+            var (sequence, hit) = _prefixes.Acquire(prefix, DecodePrefix);
+            _context.CopySequence(sequence, slot.Sequence);
+            slot.Position = prompt.PrefixTokenCount;
+            _counters.PrefixUsed(hit, prompt.PrefixTokenCount);
+        }
+    }
+
+    private void DecodePrefix(ReadOnlySpan<int> tokens, int sequence)
+    {
         for (var offset = 0; offset < tokens.Length; offset += _options.BatchSize)
         {
             _batch.Clear();
             var end = Math.Min(offset + _options.BatchSize, tokens.Length);
             for (var i = offset; i < end; i++)
             {
-                lastIndex = _batch.Add(tokens[i], i, 0, wantLogits: i == tokens.Length - 1);
+                _batch.Add(tokens[i], i, sequence, wantLogits: false);
             }
 
-            _context.Decode(_batch, work.CancellationToken);
+            Decode(CancellationToken.None);
         }
 
-        var logits = _context.GetLogits(lastIndex);
-        var unsafeProbability = TokenProbability.Of(logits, _unsafeToken);
-        var next = ArgMax(logits);
+        _counters.Prefilled(tokens.Length);
+    }
 
-        var generated = new List<int>(_options.MaxOutputTokens) { next };
-        if (next == _unsafeToken)
+    /// <summary>Every check's remaining prompt tokens, several checks per <c>llama_decode</c>, logits only at each check's last token.</summary>
+    private void Prefill(List<Slot> slots)
+    {
+        while (true)
         {
-            var position = tokens.Length;
-            while (generated.Count < _options.MaxOutputTokens && !_model.Vocab.IsEndOfGeneration(next))
+            DropUnwanted(slots);
+            var pending = slots.Where(s => s.IsActive && s.Position < s.Work.Prompt.Tokens.Length).ToList();
+            if (pending.Count == 0)
             {
-                _batch.Clear();
-                _batch.Add(next, position++, 0, wantLogits: true);
-                _context.Decode(_batch, work.CancellationToken);
-                next = ArgMax(_context.GetLogits(0));
-                generated.Add(next);
+                return;
+            }
+
+            _batch.Clear();
+            var finishing = new List<(Slot Slot, int Index)>();
+            var room = _options.BatchSize;
+            foreach (var slot in pending)
+            {
+                var tokens = slot.Work.Prompt.Tokens;
+                var take = Math.Min(room, tokens.Length - slot.Position);
+                for (var i = 0; i < take; i++)
+                {
+                    var position = slot.Position + i;
+                    var last = position == tokens.Length - 1;
+                    var index = _batch.Add(tokens[position], position, slot.Sequence, wantLogits: last);
+                    if (last)
+                    {
+                        finishing.Add((slot, index));
+                    }
+                }
+
+                slot.Position += take;
+                room -= take;
+                _counters.Prefilled(take);
+                if (room == 0)
+                {
+                    break;
+                }
+            }
+
+            Decode(pending.Count == 1 ? pending[0].Work.Token : CancellationToken.None);
+            foreach (var (slot, index) in finishing)
+            {
+                var logits = _context.GetLogits(index);
+                slot.UnsafeProbability = TokenProbability.Of(logits, _unsafeToken);
+                slot.Generated.Add(ArgMax(logits));
             }
         }
+    }
 
-        var output = _model.Vocab.Detokenize(generated.Where(t => !_model.Vocab.IsEndOfGeneration(t)).ToArray(), removeSpecial: true, renderSpecial: false);
-        return GuardVerdict.FromOutput(output, unsafeProbability, work.Prompt, _model.Info.Name, _time.GetElapsedTime(work.Started));
+    /// <summary>Greedy decoding of the category line for the checks whose first token is <c>unsafe</c>, one token per check per step.</summary>
+    private void Generate(List<Slot> generating)
+    {
+        while (true)
+        {
+            DropUnwanted(generating);
+            generating.RemoveAll(s => !s.IsActive || s.Generated.Count >= _options.MaxOutputTokens || _model.Vocab.IsEndOfGeneration(s.Generated[^1]));
+            if (generating.Count == 0)
+            {
+                return;
+            }
+
+            _batch.Clear();
+            var indices = new int[generating.Count];
+            for (var i = 0; i < generating.Count; i++)
+            {
+                var slot = generating[i];
+                indices[i] = _batch.Add(slot.Generated[^1], slot.Position++, slot.Sequence, wantLogits: true);
+            }
+
+            Decode(generating.Count == 1 ? generating[0].Work.Token : CancellationToken.None);
+            for (var i = 0; i < generating.Count; i++)
+            {
+                generating[i].Generated.Add(ArgMax(_context.GetLogits(indices[i])));
+            }
+
+            _counters.Generated(generating.Count);
+        }
+    }
+
+    private void DropUnwanted(List<Slot> slots)
+    {
+        foreach (var slot in slots.Where(s => s.IsActive && !s.Work.IsWanted))
+        {
+            slot.IsActive = false;
+            slot.Work.CompleteUnwanted();
+            _context.RemoveSequence(slot.Sequence);
+        }
+    }
+
+    private void Decode(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _context.Decode(_batch, cancellationToken);
+        _counters.Decoded(Stopwatch.GetElapsedTime(started));
     }
 
     private static int ArgMax(ReadOnlySpan<float> logits)
@@ -256,13 +422,24 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         return best;
     }
 
-    private sealed record Work(TokenizedPrompt Prompt, long Started, CancellationToken CancellationToken)
+    /// <summary>One check inside a batch: its sequence, how far its tokens are decoded, what it generated.</summary>
+    private sealed class Slot(Work work, int sequence)
     {
-        public TaskCompletionSource<GuardVerdict> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Work Work { get; } = work;
+
+        public int Sequence { get; } = sequence;
+
+        public int Position { get; set; }
+
+        public double UnsafeProbability { get; set; }
+
+        public List<int> Generated { get; } = [];
+
+        public bool IsActive { get; set; } = true;
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Llama Guard loaded: {Description}; context {ContextSize} tokens")]
-    private static partial void LogLoaded(ILogger logger, string description, int contextSize);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Llama Guard loaded: {Description}; {ContextSize} tokens per check, {Sequences} checks per batch")]
+    private static partial void LogLoaded(ILogger logger, string description, int contextSize, int sequences);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Classification failed")]
     private static partial void LogClassificationFailed(ILogger logger, Exception exception);

@@ -10,10 +10,29 @@ public sealed record LlamaGuardClassifierOptions
     public int GpuLayers { get; init; } = -1;
 
     /// <summary>
-    /// Context size in tokens: the prompt (instructions, categories and conversation) plus the verdict must fit.
-    /// Longer conversations are truncated, oldest turns first. Default 8192; range 512 to the model's own context.
+    /// Tokens one check may use: the prompt (instructions, categories and conversation) plus the verdict must fit.
+    /// Longer conversations are truncated, oldest turns first. Default 4096; range 512 to 131072. The llama
+    /// context holds <see cref="MaxBatchSequences"/> checks of this size plus the cached prompt prefixes.
     /// </summary>
-    public int ContextSize { get; init; } = 8192;
+    public int ContextSize { get; init; } = 4096;
+
+    /// <summary>Checks decoded together in one <c>llama_decode</c> batch. Default 4; range 1 to 64.</summary>
+    public int MaxBatchSequences { get; init; } = 4;
+
+    /// <summary>
+    /// Decode the prompt prefix (instructions and categories, the same for every check of a policy and direction)
+    /// once and share its KV state with each check. Default true; false only to measure what it saves.
+    /// </summary>
+    public bool PrefixReuse { get; init; } = true;
+
+    /// <summary>Prompt prefixes kept, least recently used out. Default 4; range 1 to 64.</summary>
+    public int PrefixCacheSize { get; init; } = 4;
+
+    /// <summary>Longest prefix kept in the cache, in tokens; a longer one is decoded with each check. Default 1024.</summary>
+    public int MaxPrefixTokens { get; init; } = 1024;
+
+    /// <summary>Longest a check may wait and run before it fails as a classifier error. Default 30 s.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Tokens decoded per <c>llama_decode</c> call while reading a prompt. Default 512.</summary>
     public int BatchSize { get; init; } = 512;
@@ -57,6 +76,26 @@ public sealed record LlamaGuardClassifierOptions
         if (QueueCapacity is < 1 or > 65536)
         {
             errors.Add($"QueueCapacity {QueueCapacity} is outside 1 to 65536.");
+        }
+
+        if (MaxBatchSequences is < 1 or > 64)
+        {
+            errors.Add($"MaxBatchSequences {MaxBatchSequences} is outside 1 to 64.");
+        }
+
+        if (PrefixCacheSize is < 1 or > 64)
+        {
+            errors.Add($"PrefixCacheSize {PrefixCacheSize} is outside 1 to 64.");
+        }
+
+        if (MaxPrefixTokens is < 64 or > 16384)
+        {
+            errors.Add($"MaxPrefixTokens {MaxPrefixTokens} is outside 64 to 16384.");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"RequestTimeout {RequestTimeout} must be positive.");
         }
 
         if (Threads < 0)
