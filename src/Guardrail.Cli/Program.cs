@@ -12,5 +12,6 @@ var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
     ClassifyCommand.Create(loggerFactory),
     ModelCommands.Create(loggerFactory),
     AuditCommands.Create(),
+    BenchCommand.Create(loggerFactory),
 };
 return await root.Parse(args).InvokeAsync();

@@ -90,6 +90,9 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     /// <summary>llama.cpp's own timing of prompt and generation decoding (<c>llama_perf_context</c>).</summary>
     internal LlamaPerformance Performance => _context.GetPerformance();
 
+    /// <summary>Restarts llama.cpp's timing; call only while no check is running (benchmarks, between runs).</summary>
+    internal void ResetPerformance() => _context.ResetPerformance();
+
     /// <summary>
     /// Initialises the native runtime (idempotent), checks and loads the model, and starts the worker. Throws
     /// <see cref="NativeRuntimeException"/>, <see cref="Gguf.GgufFormatException"/> or

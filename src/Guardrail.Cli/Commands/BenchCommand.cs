@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.LlamaCpp.Classification;
+using Guardrail.LlamaCpp.Gguf;
+using Guardrail.LlamaCpp.Inference;
+using Guardrail.LlamaCpp.Native;
+using Guardrail.Taxonomy;
+using Microsoft.Extensions.Logging;
+
+namespace Guardrail.Cli.Commands;
+
+/// <summary>
+/// <c>guardrail bench classify</c>: checks per second and latency of the classifier engine at several concurrency
+/// levels, with llama.cpp's own decode time beside the wall time so that what the binding adds is visible. A
+/// benchmark, not a test: it prints numbers and asserts nothing.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly string[] Words =
+    [
+        "please", "explain", "how", "the", "weather", "changes", "over", "a", "year", "in", "coastal", "towns", "and", "what",
+        "people", "should", "pack", "for", "a", "trip", "to", "the", "mountains", "during", "spring", "with", "children",
+        "who", "like", "hiking", "reading", "maps", "cooking", "simple", "meals", "outdoors", "near", "rivers", "lakes",
+        "forests", "history", "museums", "trains", "buses", "tickets", "prices", "hotels", "breakfast", "coffee", "tea",
+    ];
+
+    public static Command Create(ILoggerFactory loggerFactory)
+    {
+        var model = new Option<FileInfo>("--model") { Description = "The Llama Guard GGUF to benchmark.", Required = true };
+        var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated concurrency levels.", DefaultValueFactory = _ => "1,4,16" };
+        var requests = new Option<int>("--requests") { Description = "Checks per concurrency level.", DefaultValueFactory = _ => 32 };
+        var noPrefixReuse = new Option<bool>("--no-prefix-reuse") { Description = "Decode every prompt whole (to measure what prefix reuse saves)." };
+        var contextSize = new Option<int>("--context") { Description = "Tokens per check.", DefaultValueFactory = _ => 1024 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
+        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated conversations.", DefaultValueFactory = _ => 1 };
+
+        var classify = new Command("classify", "Checks per second and latency p50/p99 of the classifier at several concurrency levels.")
+        {
+            model, concurrency, requests, noPrefixReuse, contextSize, threads, gpuLayers, seed,
+        };
+        classify.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            if (!TryParseLevels(parse.GetValue(concurrency)!, out var levels) || parse.GetValue(requests) < 1)
+            {
+                await stderr.WriteLineAsync("error: --concurrency takes positive whole numbers such as 1,4,16, and --requests a positive number.");
+                return 2;
+            }
+
+            try
+            {
+                return await RunAsync(
+                    parse.GetValue(model)!.FullName,
+                    levels,
+                    parse.GetValue(requests),
+                    !parse.GetValue(noPrefixReuse),
+                    parse.GetValue(contextSize),
+                    parse.GetValue(threads),
+                    parse.GetValue(gpuLayers),
+                    parse.GetValue(seed),
+                    loggerFactory,
+                    stdout,
+                    cancellationToken);
+            }
+            catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return new Command("bench", "Benchmarks (numbers, not tests).") { classify };
+    }
+
+    private static async Task<int> RunAsync(
+        string modelPath,
+        IReadOnlyList<int> levels,
+        int requests,
+        bool prefixReuse,
+        int contextSize,
+        int threads,
+        int gpuLayers,
+        int seed,
+        ILoggerFactory loggerFactory,
+        TextWriter stdout,
+        CancellationToken cancellationToken)
+    {
+        var taxonomy = TaxonomyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+        using var classifier = LlamaGuardClassifier.Load(
+            new LlamaGuardClassifierOptions
+            {
+                ModelPath = modelPath,
+                ContextSize = contextSize,
+                GpuLayers = gpuLayers,
+                Threads = threads,
+                PrefixReuse = prefixReuse,
+                MaxBatchSequences = Math.Min(64, levels.Max()),
+                QueueCapacity = Math.Max(256, levels.Max() * 2),
+                RequestTimeout = TimeSpan.FromHours(1),
+            },
+            new NativeRuntimeOptions { UseGpu = gpuLayers != 0 },
+            loggerFactory,
+            cancellationToken: cancellationToken);
+
+        var categories = taxonomy.Categories.Where(c => c.IsKnownTo(classifier.ModelSizeClass) || string.Equals(classifier.ModelSizeClass, LlamaModelInfo.SizeClassOther, StringComparison.Ordinal)).ToList();
+        var conversations = Conversations(requests, seed);
+
+        // One check before measuring: loads weights into caches and fills the prefix cache, as in steady service.
+        await classifier.ClassifyAsync(Request(conversations[0], categories), cancellationToken);
+
+        var report = new StringBuilder();
+        report.Append(CultureInfo.InvariantCulture, $"model: {classifier.ModelDescription}; prefix reuse: {(prefixReuse ? "on" : "off")}; threads: {(threads == 0 ? Environment.ProcessorCount : threads)}; requests per level: {requests}\n");
+        report.Append("concurrency | checks/s | p50 ms | p99 ms | wall s | llama.cpp prompt ms | llama.cpp eval ms | outside llama_decode ms | tokens decoded | tokens reused | largest batch\n");
+        report.Append("---|---|---|---|---|---|---|---|---|---|---\n");
+        foreach (var level in levels)
+        {
+            classifier.ResetPerformance();
+            var before = classifier.Statistics;
+            var latencies = new double[requests];
+            var next = -1;
+            var wall = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, level).Select(async _ =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < requests)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await classifier.ClassifyAsync(Request(conversations[index], categories), cancellationToken);
+                    latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }));
+            wall.Stop();
+
+            var after = classifier.Statistics;
+            var performance = classifier.Performance;
+            var llamaMs = performance.PromptEvalMilliseconds + performance.EvalMilliseconds;
+            Array.Sort(latencies);
+            report.Append(CultureInfo.InvariantCulture, $"{level} | {requests / wall.Elapsed.TotalSeconds:0.00} | {Percentile(latencies, 0.50):0.0} | {Percentile(latencies, 0.99):0.0} | {wall.Elapsed.TotalSeconds:0.00} | {performance.PromptEvalMilliseconds:0} | {performance.EvalMilliseconds:0} | {wall.Elapsed.TotalMilliseconds - llamaMs:0} | {after.TokensPrefilled - before.TokensPrefilled + after.TokensGenerated - before.TokensGenerated} | {after.TokensReused - before.TokensReused} | {after.LargestBatch}\n");
+        }
+
+        await stdout.WriteAsync(report.ToString());
+        return 0;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>Deterministic single-turn conversations of 20 to 60 words.</summary>
+    private static List<Conversation> Conversations(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ =>
+        {
+            var length = random.Next(20, 61);
+            var text = string.Join(' ', Enumerable.Range(0, length).Select(_ => Words[random.Next(Words.Length)]));
+            return new ConversationBuilder().AddUser(text).Build();
+        })];
+    }
+
+    private static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories) =>
+        new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories };
+
+    private static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
+    {
+        var parsed = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var level) || level < 1 || level > 256)
+            {
+                levels = [];
+                return false;
+            }
+
+            parsed.Add(level);
+        }
+
+        levels = parsed;
+        return parsed.Count > 0;
+    }
+}
