@@ -38,10 +38,14 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
         var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated conversations.", DefaultValueFactory = _ => 1 };
+        var exportPrompts = new Option<FileInfo>("--export-prompts")
+        {
+            Description = "Also write every check's prompt tokens, one JSON array per line, so another engine can evaluate the very same prompts.",
+        };
 
         var classify = new Command("classify", "Checks per second and latency p50/p99 of the classifier at several concurrency levels.")
         {
-            model, concurrency, requests, noPrefixReuse, contextSize, threads, gpuLayers, seed,
+            model, concurrency, requests, noPrefixReuse, contextSize, threads, gpuLayers, seed, exportPrompts,
         };
         classify.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +68,7 @@ internal static class BenchCommand
                     parse.GetValue(threads),
                     parse.GetValue(gpuLayers),
                     parse.GetValue(seed),
+                    parse.GetValue(exportPrompts)?.FullName,
                     loggerFactory,
                     stdout,
                     cancellationToken);
@@ -86,6 +91,7 @@ internal static class BenchCommand
         int threads,
         int gpuLayers,
         int seed,
+        string? exportPath,
         ILoggerFactory loggerFactory,
         TextWriter stdout,
         CancellationToken cancellationToken)
@@ -109,6 +115,11 @@ internal static class BenchCommand
 
         var categories = taxonomy.Categories.Where(c => c.IsKnownTo(classifier.ModelSizeClass) || string.Equals(classifier.ModelSizeClass, LlamaModelInfo.SizeClassOther, StringComparison.Ordinal)).ToList();
         var conversations = Conversations(requests, seed);
+
+        if (exportPath is not null)
+        {
+            ExportPrompts(modelPath, conversations, categories, contextSize, exportPath);
+        }
 
         // One check before measuring: loads weights into caches and fills the prefix cache, as in steady service.
         await classifier.ClassifyAsync(Request(conversations[0], categories), cancellationToken);
@@ -145,6 +156,20 @@ internal static class BenchCommand
 
         await stdout.WriteAsync(report.ToString());
         return 0;
+    }
+
+    private static void ExportPrompts(string modelPath, List<Conversation> conversations, IReadOnlyList<HazardCategory> categories, int contextSize, string path)
+    {
+        using var vocab = LlamaModel.Load(modelPath, new LlamaModelLoadOptions { VocabOnly = true });
+        var tokenizer = new LlamaGuardPromptTokenizer(new LlamaVocabTokenizer(vocab.Vocab));
+        using var output = new StreamWriter(path, append: false, new UTF8Encoding(false));
+        foreach (var conversation in conversations)
+        {
+            var prompt = tokenizer.Tokenize(LlamaGuardPromptBuilder.Build(conversation, CheckDirection.Prompt, categories), contextSize - 20);
+            output.Write('[');
+            output.Write(string.Join(',', prompt.Tokens.Select(t => t.ToString(CultureInfo.InvariantCulture))));
+            output.Write("]\n");
+        }
     }
 
     private static double Percentile(double[] sorted, double p) =>
