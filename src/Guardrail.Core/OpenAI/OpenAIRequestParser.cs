@@ -21,8 +21,14 @@ public static class OpenAIRequestParser
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
+    /// <summary>The most messages (or legacy prompts) accepted by default.</summary>
+    public const int DefaultMaxMessages = 2048;
+
     /// <summary>Parses a request body for <paramref name="api"/>.</summary>
-    public static OpenAIParseResult Parse(ReadOnlySpan<byte> body, OpenAIApi api)
+    /// <param name="body">The raw request body.</param>
+    /// <param name="api">Which API the route serves.</param>
+    /// <param name="maxMessages">The most messages (chat) or prompts (legacy completions) a request may hold.</param>
+    public static OpenAIParseResult Parse(ReadOnlySpan<byte> body, OpenAIApi api, int maxMessages = DefaultMaxMessages)
     {
         if (!Utf8.IsValid(body))
         {
@@ -44,7 +50,7 @@ public static class OpenAIRequestParser
         {
             try
             {
-                return new OpenAIParseResult { Request = ParseRoot(document.RootElement, api) };
+                return new OpenAIParseResult { Request = ParseRoot(document.RootElement, api, maxMessages) };
             }
             catch (RequestFormatException e)
             {
@@ -53,7 +59,7 @@ public static class OpenAIRequestParser
         }
     }
 
-    private static OpenAIRequest ParseRoot(JsonElement root, OpenAIApi api)
+    private static OpenAIRequest ParseRoot(JsonElement root, OpenAIApi api, int maxMessages)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -80,8 +86,8 @@ public static class OpenAIRequestParser
 
         var unmoderated = new List<string>();
         var conversations = api == OpenAIApi.ChatCompletions
-            ? [ParseMessages(root, unmoderated)]
-            : ParsePrompts(root);
+            ? [ParseMessages(root, unmoderated, maxMessages)]
+            : ParsePrompts(root, maxMessages);
         return new OpenAIRequest
         {
             Api = api,
@@ -94,7 +100,7 @@ public static class OpenAIRequestParser
         };
     }
 
-    private static Conversation ParseMessages(JsonElement root, List<string> unmoderated)
+    private static Conversation ParseMessages(JsonElement root, List<string> unmoderated, int maxMessages)
     {
         if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind == JsonValueKind.Null)
         {
@@ -105,6 +111,11 @@ public static class OpenAIRequestParser
         if (messages.GetArrayLength() == 0)
         {
             throw Invalid("'messages' must contain at least one message.", "messages", OpenAIRequestError.MissingField);
+        }
+
+        if (messages.GetArrayLength() > maxMessages)
+        {
+            throw Invalid($"'messages' holds {messages.GetArrayLength()} messages; this gateway accepts at most {maxMessages}.", "messages", OpenAIRequestError.InvalidValue);
         }
 
         var builder = new ConversationBuilder();
@@ -141,7 +152,13 @@ public static class OpenAIRequestParser
             }
         }
 
-        return builder.Build();
+        var conversation = builder.Build();
+        if (conversation.Turns.Count == 0)
+        {
+            throw Invalid("'messages' holds only system messages: there is no user, assistant or tool message to answer.", "messages", OpenAIRequestError.MissingField);
+        }
+
+        return conversation;
     }
 
     private static void ParseAssistant(ConversationBuilder builder, JsonElement message, string path, List<string> unmoderated)
@@ -245,7 +262,7 @@ public static class OpenAIRequestParser
         return parts;
     }
 
-    private static List<Conversation> ParsePrompts(JsonElement root)
+    private static List<Conversation> ParsePrompts(JsonElement root, int maxPrompts)
     {
         if (!root.TryGetProperty("prompt", out var prompt) || prompt.ValueKind == JsonValueKind.Null)
         {
@@ -255,6 +272,11 @@ public static class OpenAIRequestParser
         if (prompt.ValueKind == JsonValueKind.String)
         {
             return [new ConversationBuilder().AddUser(prompt.GetString()!).Build()];
+        }
+
+        if (prompt.ValueKind == JsonValueKind.Array && prompt.GetArrayLength() > maxPrompts)
+        {
+            throw Invalid($"'prompt' holds {prompt.GetArrayLength()} prompts; this gateway accepts at most {maxPrompts}.", "prompt", OpenAIRequestError.InvalidValue);
         }
 
         if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() == 0)

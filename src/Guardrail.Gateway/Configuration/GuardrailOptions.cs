@@ -83,6 +83,9 @@ public sealed class LimitsOptions
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; range 1 byte to 1 GiB.</summary>
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>Most messages in a chat request (or prompts in a legacy completion request). Default 2048.</summary>
+    public int MaxMessages { get; init; } = 2048;
+
     /// <summary>
     /// Largest non-streamed backend response a moderated route holds to check, in bytes. Default 16 MiB. A larger
     /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>).

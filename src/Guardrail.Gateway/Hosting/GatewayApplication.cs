@@ -138,6 +138,7 @@ public static class GatewayApplication
 
         app.MapGuardrailHealth();
         app.MapGuardrailMetrics(app.Services.GetRequiredService<GuardrailOptions>().Metrics);
+        app.MapGuardrailModerations();
         app.MapReverseProxy(static pipeline =>
         {
             pipeline.UseMiddleware<GatewayAuthenticationMiddleware>();

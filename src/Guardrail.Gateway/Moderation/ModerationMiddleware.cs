@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
@@ -24,8 +25,11 @@ internal sealed partial class ModerationMiddleware
     private readonly ResponseModerator _responses;
     private readonly ILogger<ModerationMiddleware> _logger;
 
-    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, ResponseModerator responses, ILogger<ModerationMiddleware> logger)
+    private readonly int _maxMessages;
+
+    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, ResponseModerator responses, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
     {
+        _maxMessages = options.Limits.MaxMessages;
         _next = next;
         _pipeline = pipeline;
         _policies = policies;
@@ -55,7 +59,7 @@ internal sealed partial class ModerationMiddleware
             return;
         }
 
-        var parsed = OpenAIRequestParser.Parse(body, api);
+        var parsed = OpenAIRequestParser.Parse(body, api, _maxMessages);
         if (parsed.Error is { } error)
         {
             await OpenAIError.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message, OpenAIError.InvalidRequest, error.Code, error.Param);
@@ -75,9 +79,9 @@ internal sealed partial class ModerationMiddleware
         ModerationOutcome? promptOutcome = null;
         if (policy.CheckPrompts)
         {
-            foreach (var conversation in request.Conversations)
+            foreach (var conversation in request.Conversations.SelectMany(PromptChecks))
             {
-                var outcome = await _pipeline.CheckAsync(conversation, CheckDirection.Prompt, policy, shadow, moderation, context.RequestAborted);
+                var outcome = await _pipeline.CheckAsync(conversation.Conversation, conversation.Direction, policy, shadow, moderation, context.RequestAborted);
                 if (promptOutcome is null || outcome.Blocked)
                 {
                     promptOutcome = outcome;
@@ -127,6 +131,28 @@ internal sealed partial class ModerationMiddleware
         }
 
         await responseCheck;
+    }
+
+    /// <summary>
+    /// What the client sent that must be checked before forwarding: the conversation itself, or, when it ends with
+    /// an assistant message (a prefill the model continues), the conversation up to the last user turn as a prompt
+    /// check and the whole as a response check, so that the client-written assistant text is judged too.
+    /// </summary>
+    internal static IEnumerable<(Conversation Conversation, CheckDirection Direction)> PromptChecks(Conversation conversation)
+    {
+        if (conversation.Turns[^1].Role != ConversationRole.Assistant)
+        {
+            yield return (conversation, CheckDirection.Prompt);
+            yield break;
+        }
+
+        var lastUser = conversation.Turns.ToList().FindLastIndex(t => t.Role == ConversationRole.User);
+        if (lastUser >= 0)
+        {
+            yield return (new Conversation(conversation.Turns.Take(lastUser + 1), conversation.SystemMessages), CheckDirection.Prompt);
+        }
+
+        yield return (conversation, CheckDirection.Response);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
