@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,5 +47,68 @@ public sealed class GatewayLoggingTests
         var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
 
         Assert.Contains("Guardrail:Logging:Json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_LoggingJsonInTheEnvironment_WritesOneJsonObjectPerLine()
+    {
+        var data = Directory.CreateTempSubdirectory("guardrail-jsonlog-");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Guardrail.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Logging", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["ReverseProxy__Routes__openai__ClusterId"] = "llm";
+        start.Environment["ReverseProxy__Routes__openai__Match__Path"] = "/v1/{**path}";
+        start.Environment["ReverseProxy__Clusters__llm__Destinations__main__Address"] = "http://127.0.0.1:9/";
+        start.Environment["Guardrail__Auth__Keys__0__Id"] = "team-a-key";
+        start.Environment["Guardrail__Auth__Keys__0__Tenant"] = "team-a";
+        start.Environment["Guardrail__Auth__Keys__0__Key"] = GatewayServer.ClientKey;
+        start.Environment["Guardrail__Policies__Directory"] = Path.Combine(RepositoryRoot.Path, "policies");
+        start.Environment["Guardrail__Policies__TaxonomyDirectory"] = Path.Combine(RepositoryRoot.Path, "taxonomy");
+        start.Environment["Guardrail__Audit__DatabasePath"] = Path.Combine(data.FullName, "audit.db");
+        start.Environment["Guardrail__Logging__Json"] = "true";
+
+        var lines = new List<string>();
+        using var process = Process.Start(start)!;
+        try
+        {
+            // The start-up line (event 2) proves the host got that far; reading stops there. The deadline only keeps a
+            // broken start from hanging the run.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                lines.Add(line);
+                if (line.Contains("\"EventId\":2,", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            data.Delete(recursive: true);
+        }
+
+        Assert.Contains(lines, l => l.Contains("\"EventId\":2,", StringComparison.Ordinal));
+        foreach (var line in lines)
+        {
+            using var entry = JsonDocument.Parse(line);
+            var root = entry.RootElement;
+            Assert.EndsWith("Z", root.GetProperty("Timestamp").GetString(), StringComparison.Ordinal);
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("LogLevel").GetString()));
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("Category").GetString()));
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("Message").GetString()));
+        }
     }
 }
