@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Tests.Infrastructure;
-using Guardrail.Gateway.Tests.Metrics;
 using Guardrail.Gateway.Tests.Moderation;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +18,9 @@ public sealed class MonitoredGatewayFixture : IAsyncLifetime
     private DirectoryInfo _policies = null!;
     private TestBackend _backend = null!;
     private GatewayServer _gateway = null!;
+
+    /// <summary>host:port of the management listener that serves <c>/metrics</c> without a key.</summary>
+    public string ManagementAddress { get; private set; } = string.Empty;
 
     /// <summary>The gateway's Prometheus text after all the traffic.</summary>
     public string Exposition { get; private set; } = string.Empty;
@@ -53,10 +55,16 @@ public sealed class MonitoredGatewayFixture : IAsyncLifetime
         settings["ReverseProxy:Routes:dead:Match:Path"] = "/dead/{**path}";
         settings["ReverseProxy:Clusters:dead:Destinations:main:Address"] = $"http://127.0.0.1:{FreePort.Next()}/";
 
-        _gateway = await GatewayServer.StartAsync(settings);
+        // Metrics on a management listener, as deploy/prometheus/prometheus.yml expects them.
+        var managementPort = FreePort.Next();
+        settings["Guardrail:Metrics:ManagementUrl"] = $"http://127.0.0.1:{managementPort}";
+        ManagementAddress = $"127.0.0.1:{managementPort}";
+
+        _gateway = await GatewayServer.StartAsync(settings, mainAddressFilter: a => !a.EndsWith($":{managementPort}", StringComparison.Ordinal));
         await _gateway.Services.GetRequiredService<ClassifierHost>().Loaded;
         await ServeTrafficAsync();
-        Exposition = await MetricsEndpointTests.ScrapeAsync(_gateway, GatewayServer.AdminKey);
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://{ManagementAddress}") };
+        Exposition = await scraper.GetStringAsync(new Uri("/metrics", UriKind.Relative));
     }
 
     public async Task DisposeAsync()

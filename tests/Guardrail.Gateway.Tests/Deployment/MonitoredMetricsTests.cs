@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Guardrail.Gateway.Tests.Infrastructure;
 
 namespace Guardrail.Gateway.Tests.Deployment;
@@ -73,6 +75,78 @@ public sealed class MonitoredMetricsTests : IClassFixture<MonitoredGatewayFixtur
     public void Dashboard_EveryMetricItsQueriesName_IsExported()
     {
         AssertAllExported(MonitoringAssets.DashboardExpressions());
+    }
+
+    [Fact]
+    public async Task Prometheus_WithTheShippedConfigAndRules_ScrapesTheDecisionsFromTheManagementListener()
+    {
+        var work = Directory.CreateTempSubdirectory("guardrail-prometheus-shipped-");
+        var config = (await File.ReadAllTextAsync(Path.Combine(MonitoringAssets.PrometheusDirectory, "prometheus.yml")))
+            .Replace("- guardrail:9464", $"- {_fixture.ManagementAddress}", StringComparison.Ordinal)
+            .Replace("_interval: 15s", "_interval: 1s", StringComparison.Ordinal);
+        Assert.Contains(_fixture.ManagementAddress, config, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(work.FullName, "prometheus.yml"), config);
+        File.Copy(MonitoringAssets.AlertsFile, Path.Combine(work.FullName, "alerts.yml"));
+        var port = FreePort.Next();
+        var start = new ProcessStartInfo(ExternalProcess.Require("prometheus"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList =
+            {
+                $"--config.file={Path.Combine(work.FullName, "prometheus.yml")}",
+                $"--storage.tsdb.path={Path.Combine(work.FullName, "data")}",
+                $"--web.listen-address=127.0.0.1:{port}",
+            },
+        };
+        using var prometheus = Process.Start(start)!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        prometheus.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
+        prometheus.BeginErrorReadLine();
+        prometheus.BeginOutputReadLine();
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var query = Uri.EscapeDataString("guardrail_decisions_total{job=\"guardrail\",action=\"block\",direction=\"prompt\",policy=\"default\"}");
+            string? blocked = null;
+            var rulesHealthy = false;
+
+            // The deadline only turns a broken setup into a failure instead of a hang; nothing here is timed.
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while ((blocked is null || !rulesHealthy) && DateTime.UtcNow < deadline && !prometheus.HasExited)
+            {
+                try
+                {
+                    using var result = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/v1/query?query={query}", UriKind.Relative)));
+                    var series = result.RootElement.GetProperty("data").GetProperty("result");
+                    blocked = series.GetArrayLength() == 1 ? series[0].GetProperty("value")[1].GetString() : null;
+                    using var rules = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/v1/rules", UriKind.Relative)));
+                    var loaded = rules.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+                        .SelectMany(g => g.GetProperty("rules").EnumerateArray()).ToList();
+                    rulesHealthy = loaded.Count == 7 && loaded.All(r => r.GetProperty("health").GetString() == "ok");
+                }
+                catch (HttpRequestException)
+                {
+                    // Prometheus is still starting.
+                }
+
+                if (blocked is null || !rulesHealthy)
+                {
+                    await Task.Delay(250);
+                }
+            }
+
+            Assert.True(blocked is not null, "Prometheus never returned the decisions series. Its log:\n" + string.Join('\n', log));
+            Assert.Equal(1, double.Parse(blocked!, CultureInfo.InvariantCulture));
+            Assert.True(rulesHealthy, "The shipped rules did not all evaluate healthily. Prometheus log:\n" + string.Join('\n', log));
+        }
+        finally
+        {
+            prometheus.Kill(entireProcessTree: true);
+            await prometheus.WaitForExitAsync();
+            work.Delete(recursive: true);
+        }
     }
 
     private void AssertAllExported(IReadOnlyList<PromQlExpression> expressions)
