@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Guardrail.Audit.Diagnostics;
 using Guardrail.Audit.Export;
 using Guardrail.Audit.Labelling;
@@ -41,14 +42,15 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
         AuditConnectionFactory connections,
         SqliteConnection writerConnection,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        IMeterFactory? meterFactory)
     {
         Options = options;
         _connections = connections;
         _timeProvider = timeProvider;
         _logger = logger;
         AuditWriter? writer = null;
-        _metrics = new AuditMetrics(() => writer?.QueueDepth ?? 0);
+        _metrics = new AuditMetrics(() => writer?.QueueDepth ?? 0, meterFactory);
         _writer = writer = new AuditWriter(writerConnection, options, _metrics, timeProvider, logger);
         _purger = new AuditPurger(connections, options, timeProvider, _metrics, logger);
     }
@@ -64,6 +66,25 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
     /// <exception cref="FileNotFoundException">The file does not exist and <see cref="SqliteAuditStoreOptions.CreateIfMissing"/> is off.</exception>
     public static Task<SqliteAuditStore> OpenAsync(
         SqliteAuditStoreOptions options,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default) =>
+        OpenAsync(options, meterFactory: null, timeProvider, loggerFactory, cancellationToken);
+
+    /// <summary>Opens the store like <see cref="OpenAsync(SqliteAuditStoreOptions, TimeProvider?, ILoggerFactory?, CancellationToken)"/>,
+    /// creating its <c>guardrail_audit_*</c> instruments on a meter from <paramref name="meterFactory"/>, so that a
+    /// host's exporter (which listens to its own factory's meters only) exports them. One store per factory: the
+    /// factory hands every caller the same meter.</summary>
+    /// <param name="options">The store's settings.</param>
+    /// <param name="meterFactory">The host's meter factory; null gives the store a meter of its own.</param>
+    /// <param name="timeProvider">Clock for timestamps and retention; the system clock when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <exception cref="AuditValidationException">The options are invalid; every problem is listed.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist and <see cref="SqliteAuditStoreOptions.CreateIfMissing"/> is off.</exception>
+    public static Task<SqliteAuditStore> OpenAsync(
+        SqliteAuditStoreOptions options,
+        IMeterFactory? meterFactory,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
@@ -93,7 +114,7 @@ public sealed class SqliteAuditStore : IAuditSink, IAsyncDisposable
         try
         {
             var found = AuditSchema.Migrate(writerConnection);
-            var store = new SqliteAuditStore(options, connections, writerConnection, timeProvider ?? TimeProvider.System, logger);
+            var store = new SqliteAuditStore(options, connections, writerConnection, timeProvider ?? TimeProvider.System, logger, meterFactory);
             store._purger.Start();
             AuditLog.Opened(logger, path, found, AuditSchema.CurrentVersion, options.ContentRetention.ToWire());
             return Task.FromResult(store);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Reflection;
 using Guardrail.Audit.Labelling;
 using Guardrail.Audit.Querying;
@@ -340,5 +341,53 @@ public sealed class SqliteAuditStoreTests : IDisposable
 
         Assert.Equal(7, error.Errors.Count);
         Assert.All(error.Errors, e => Assert.StartsWith("Guardrail:Audit:", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OpenAsync_WithAMeterFactory_CreatesTheMeterThereWithCountersAtZero()
+    {
+        using var factory = new RecordingMeterFactory();
+        var measurements = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((i, v, _, _) => measurements.AddOrUpdate(i.Name, v, (_, old) => old + v));
+        listener.Start();
+        var options = new SqliteAuditStoreOptions { DatabasePath = _directory.File("metered.db"), PurgeInterval = TimeSpan.Zero };
+
+        await using var store = await SqliteAuditStore.OpenAsync(options, factory);
+        Assert.Equal(0, measurements["guardrail_audit_write_errors_total"]);
+        Assert.Equal(0, measurements["guardrail_audit_rejected_total"]);
+        await store.WriteAsync(AuditRecords.Simple(), AuditDurability.Full, CancellationToken.None);
+
+        Assert.Same(factory, store.Meter.Scope);
+        Assert.Equal(SqliteAuditStore.MeterName, Assert.Single(factory.Created).Name);
+        Assert.Equal(1, measurements["guardrail_audit_records_written_total"]);
+    }
+
+    /// <summary>Hands out meters scoped to itself, as the host's factory does.</summary>
+    private sealed class RecordingMeterFactory : IMeterFactory
+    {
+        public List<Meter> Created { get; } = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Tags = options.Tags, Scope = this });
+            Created.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (var meter in Created)
+            {
+                meter.Dispose();
+            }
+        }
     }
 }

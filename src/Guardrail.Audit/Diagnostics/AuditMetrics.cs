@@ -27,9 +27,12 @@ internal sealed class AuditMetrics : IDisposable
     private long _batchCount;
     private int _largestBatch;
 
-    public AuditMetrics(Func<int> queueDepth)
+    /// <param name="queueDepth">Reads the writer's queue depth at collection time.</param>
+    /// <param name="meterFactory">The host's factory, so that the host's exporter finds this meter (it listens to its
+    /// own factory's meters only); null for a standalone store (the CLI, tests), which gets a meter of its own.</param>
+    public AuditMetrics(Func<int> queueDepth, IMeterFactory? meterFactory = null)
     {
-        _meter = new Meter(MeterName);
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableGauge("guardrail_audit_queue_depth", queueDepth, unit: "{record}",
             description: "Audit records waiting for the writer.");
         _written = _meter.CreateCounter<long>("guardrail_audit_records_written_total", unit: "{record}",
@@ -47,6 +50,13 @@ internal sealed class AuditMetrics : IDisposable
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] });
         _commitDuration = _meter.CreateHistogram<double>("guardrail_audit_commit_duration_seconds", unit: "s",
             description: "Time to write and commit one batch, fsync included.");
+
+        // Untagged counters start at zero so that an alert on increase() sees the first error after a restart.
+        _written.Add(0);
+        _writeErrors.Add(0);
+        _queueFull.Add(0);
+        _rejected.Add(0);
+        _purged.Add(0);
     }
 
     /// <summary>The meter, so that tests can listen to this store's instruments only.</summary>

@@ -34,6 +34,10 @@ public sealed class ModerationMetrics : IDisposable
         _classifierFailures = _meter.CreateCounter<long>("guardrail_classifier_failures_total", description: "Classifier errors by the action on_error took: fail_closed (block) or fail_open (allow).");
         _shadowDisagreements = _meter.CreateCounter<long>("guardrail_shadow_disagreements_total", description: "Decisions whose shadow policy would have acted differently, by policy.");
         _streamCuts = _meter.CreateCounter<long>("guardrail_stream_cuts_total", description: "Streamed responses cut by a block, by policy.");
+
+        // Both results exist from the start, so that an alert on increase() sees the first failure after a restart.
+        _classifierFailures.Add(0, new KeyValuePair<string, object?>("result", "fail_open"));
+        _classifierFailures.Add(0, new KeyValuePair<string, object?>("result", "fail_closed"));
     }
 
     /// <summary>Records one decision and what it implies.</summary>

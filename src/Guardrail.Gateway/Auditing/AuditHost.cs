@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Guardrail.Audit;
 using Guardrail.Auditing;
 using Guardrail.Gateway.Configuration;
@@ -6,18 +7,21 @@ namespace Guardrail.Gateway.Auditing;
 
 /// <summary>
 /// Opens the SQLite audit store at start-up (recovering a database left by a crash) and closes it last, after
-/// its queue is flushed. Every moderated request writes through it.
+/// its queue is flushed. Every moderated request writes through it. The store's meter comes from the host's
+/// factory, so its <c>guardrail_audit_*</c> instruments are exported with this gateway's metrics.
 /// </summary>
 internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
 {
     private readonly SqliteAuditStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly IMeterFactory _meterFactory;
     private SqliteAuditStore? _store;
 
-    public AuditHost(GuardrailOptions options, IHostEnvironment environment, TimeProvider time, ILoggerFactory loggerFactory)
+    public AuditHost(GuardrailOptions options, IHostEnvironment environment, TimeProvider time, IMeterFactory meterFactory, ILoggerFactory loggerFactory)
     {
         _time = time;
+        _meterFactory = meterFactory;
         _loggerFactory = loggerFactory;
         _options = new SqliteAuditStoreOptions
         {
@@ -32,7 +36,7 @@ internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_options.DatabasePath)!);
-        _store = await SqliteAuditStore.OpenAsync(_options, _time, _loggerFactory, cancellationToken);
+        _store = await SqliteAuditStore.OpenAsync(_options, _meterFactory, _time, _loggerFactory, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -33,6 +33,9 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         _logger = loggerFactory.CreateLogger<ClassifierHost>();
     }
 
+    /// <summary>The loaded model's name (<c>general.name</c> or the file name), or null before it is loaded.</summary>
+    public string? ModelName => _classifier?.ModelName;
+
     /// <summary>The loaded model's size class (1B, 8B, other), or null before it is loaded.</summary>
     public string? ModelSizeClass => _classifier?.ModelSizeClass;
 

@@ -24,6 +24,9 @@ public sealed class GuardrailOptions
     /// <summary>The Prometheus endpoint.</summary>
     public MetricsOptions Metrics { get; init; } = new();
 
+    /// <summary>Console log format.</summary>
+    public LoggingOptions Logging { get; init; } = new();
+
     /// <summary>Request limits enforced before anything is forwarded.</summary>
     public LimitsOptions Limits { get; init; } = new();
 
@@ -117,6 +120,16 @@ public sealed class AdminKeyOptions
 
     /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c>.</summary>
     public string? KeyHash { get; init; }
+}
+
+/// <summary>How the gateway logs (<c>Guardrail:Logging</c>); levels stay under the standard <c>Logging</c> section.</summary>
+public sealed class LoggingOptions
+{
+    /// <summary>
+    /// Write console logs as one JSON object per line (timestamp in UTC, level, category, event id, message and the
+    /// message's named values) for a log shipper, instead of the human-readable format. Default false.
+    /// </summary>
+    public bool Json { get; init; }
 }
 
 /// <summary>The Prometheus endpoint (<c>Guardrail:Metrics</c>).</summary>

@@ -74,6 +74,17 @@ public static class GatewayApplication
             builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? managementUrl : $"{urls};{managementUrl}");
         }
 
+        if (options.Logging.Json)
+        {
+            builder.Logging.AddJsonConsole(static json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                json.IncludeScopes = true;
+                json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -100,6 +111,7 @@ public static class GatewayApplication
         services.AddSingleton<ClassifierHost>();
         services.AddSingleton<IGuardClassifier>(static provider => provider.GetRequiredService<ClassifierHost>());
         services.AddHostedService(static provider => provider.GetRequiredService<ClassifierHost>());
+        services.AddSingleton<ClassifierMetrics>();
         services.AddSingleton<AuditHost>();
         services.AddSingleton<IAuditSink>(static provider => provider.GetRequiredService<AuditHost>());
         services.AddHostedService(static provider => provider.GetRequiredService<AuditHost>());
@@ -132,6 +144,9 @@ public static class GatewayApplication
             throw new InvalidOperationException("Call AddGuardrailGateway on the builder before UseGuardrailGateway.");
         }
 
+        // The exporter must listen before the proxy pipeline below constructs the moderation middleware and its
+        // metrics: counters set to zero at construction would otherwise go unseen.
+        _ = app.Services.GetRequiredService<MetricsRegistry>();
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
             OpenAIError.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.", OpenAIError.ServerError, "internal_error")));

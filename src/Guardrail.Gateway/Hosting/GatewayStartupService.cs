@@ -3,6 +3,7 @@ using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Policies;
 using Guardrail.Gateway.Health;
 using Guardrail.Gateway.Metrics;
+using Guardrail.Moderation;
 
 namespace Guardrail.Gateway.Hosting;
 
@@ -24,13 +25,15 @@ internal sealed partial class GatewayStartupService : IHostedService
         MetricsRegistry metricsRegistry,
         GatewayMetrics gatewayMetrics,
         ProcessMetrics processMetrics,
+        ClassifierMetrics classifierMetrics,
+        ModerationMetrics moderationMetrics,
         ClassifierHost classifier,
         PolicyHost policies,
         ILogger<GatewayStartupService> logger)
     {
         _classifier = classifier;
         _policies = policies;
-        _ = (metricsRegistry, gatewayMetrics, processMetrics);
+        _ = (metricsRegistry, gatewayMetrics, processMetrics, classifierMetrics, moderationMetrics);
         _report = report;
         _readiness = readiness;
         _keys = keys;

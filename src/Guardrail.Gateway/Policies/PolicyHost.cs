@@ -46,7 +46,7 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
     public void OnReload(PolicyReloadResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        _reloads.Add(1, new KeyValuePair<string, object?>("result", result.Status.ToString().ToLowerInvariant()));
+        _reloads.Add(1, new KeyValuePair<string, object?>("result", ResultLabel(result.Status)));
         switch (result.Status)
         {
             case PolicyReloadStatus.Swapped:
@@ -61,6 +61,13 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Every result is exported from the start (the exporter listens by now), so that an alert on increase()
+        // sees the first rejected reload after a restart.
+        foreach (var status in Enum.GetValues<PolicyReloadStatus>())
+        {
+            _reloads.Add(0, new KeyValuePair<string, object?>("result", ResultLabel(status)));
+        }
+
         Store.Start();
         Report();
         return Task.CompletedTask;
@@ -90,6 +97,8 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
             $"{snapshot.Policies.Count} policies, version {snapshot.Version}, default '{snapshot.Default.Id}'.",
             warnings));
     }
+
+    private static string ResultLabel(PolicyReloadStatus status) => status.ToString().ToLowerInvariant();
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Policies reloaded: version {Previous} -> {Current}")]
     private static partial void LogSwapped(ILogger logger, string previous, string current);

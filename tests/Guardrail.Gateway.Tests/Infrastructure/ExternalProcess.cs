@@ -19,11 +19,12 @@ internal static class ExternalProcess
         throw new InvalidOperationException($"'{tool}' is not installed. scripts/test.sh installs it (Debian package 'prometheus'); run the tests through it.");
     }
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, IEnumerable<string> arguments, string? standardInput = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, IEnumerable<string> arguments, string? standardInput = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(Require(tool))
         {
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardInput = standardInput is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
