@@ -42,6 +42,9 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     /// <summary>Requests waiting for the classifier.</summary>
     public int QueueDepth => _classifier?.QueueDepth ?? 0;
 
+    /// <summary>The engine's counters (batches, tokens prefilled and reused, decode time), or null before a model is loaded.</summary>
+    public ClassifierStatistics? Statistics => _classifier?.Statistics;
+
     /// <summary>A completed task when the model is loaded or failed to load; tests wait on it instead of polling.</summary>
     public Task Loaded => _loadedSource.Task;
 

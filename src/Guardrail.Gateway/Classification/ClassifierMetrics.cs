@@ -1,13 +1,14 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Guardrail.Gateway.Configuration;
+using Guardrail.LlamaCpp.Classification;
 
 namespace Guardrail.Gateway.Classification;
 
 /// <summary>
-/// The classifier's health as gauges read at scrape time: whether a model is loaded, which one, and how full its
-/// queue is. Batch size and prefix-reuse counters are not here because the engine does not batch or reuse yet; a
-/// gauge that always read zero would tell an operator something false.
+/// The classifier's health and work, read at scrape time: whether a model is loaded, which one, how full its queue
+/// is, and what the engine did (batches and their size, tokens decoded and reused from cached prompt prefixes, time
+/// inside llama_decode). The engine counters appear once a model is loaded.
 /// </summary>
 internal sealed class ClassifierMetrics : IDisposable
 {
@@ -38,9 +39,18 @@ internal sealed class ClassifierMetrics : IDisposable
                 ? [new Measurement<int>(1, new("model", name), new("size_class", classifier.ModelSizeClass ?? "other"), new("gpu_layers", gpuLayers))]
                 : Array.Empty<Measurement<int>>(),
             description: "The loaded model: its name, size class (1B, 8B, other) and the configured GPU layers; absent until a model is loaded.");
+        _meter.CreateObservableCounter("guardrail_classifier_batches_total", () => Engine(classifier, s => s.Batches), description: "Batches of checks decoded together.");
+        _meter.CreateObservableGauge("guardrail_classifier_batch_size", () => Engine(classifier, s => s.LastBatchSize), description: "Checks in the most recent batch.");
+        _meter.CreateObservableCounter("guardrail_classifier_tokens_prefilled_total", () => Engine(classifier, s => s.TokensPrefilled), description: "Prompt tokens decoded (a prompt prefix counts once, when it is first decoded).");
+        _meter.CreateObservableCounter("guardrail_classifier_tokens_reused_total", () => Engine(classifier, s => s.TokensReused), description: "Prompt tokens taken from a cached prompt prefix instead of being decoded again.");
+        _meter.CreateObservableCounter("guardrail_classifier_decode_seconds_total", () => Engine(classifier, s => s.DecodeTime.TotalSeconds), description: "Wall time spent inside llama_decode.");
     }
 
     public void Dispose() => _meter.Dispose();
+
+    private static IEnumerable<Measurement<T>> Engine<T>(ClassifierHost classifier, Func<ClassifierStatistics, T> read)
+        where T : struct =>
+        classifier.Statistics is { } statistics ? [new Measurement<T>(read(statistics))] : [];
 
     /// <summary>The configured offload: a layer count, or <c>all</c> for llama.cpp's "every layer" (-1).</summary>
     internal static string GpuLayersLabel(int gpuLayers) =>

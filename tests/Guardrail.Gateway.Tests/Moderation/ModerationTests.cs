@@ -288,6 +288,9 @@ public sealed class ModerationTests : IClassFixture<ModerationFixture>
         Assert.Contains("guardrail_category_hits_total{category=\"S1\",direction=\"prompt\"}", text, StringComparison.Ordinal);
         Assert.Contains("guardrail_classification_duration_seconds_bucket{direction=\"prompt\",le=", text, StringComparison.Ordinal);
         Assert.Contains("guardrail_policy_info{policy=\"default\"", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE guardrail_classifier_tokens_reused_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE guardrail_classifier_batches_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE guardrail_classifier_batch_size gauge", text, StringComparison.Ordinal);
         var (exitCode, output) = await ExternalProcess.RunAsync("promtool", ["check", "metrics"], text);
         Assert.True(exitCode == 0, output);
     }
