@@ -45,6 +45,7 @@ internal static class GatewayConfigurationValidator
         ValidateAuth(options.Auth, errors, warnings);
         ValidateUpstreams(options, clusterIds, errors);
         ValidateMetrics(options.Metrics, errors);
+        ValidateUpstreamResilience(options.Upstream, errors);
 
         if (options.Limits.MaxRequestBodyBytes is < 1 or > MaxBodyLimit)
         {
@@ -170,6 +171,40 @@ internal static class GatewayConfigurationValidator
             {
                 errors.Add($"{path}:KeyHash is not 'sha256:' followed by 64 hex digits: compute it with `printf %s \"$KEY\" | sha256sum`.");
             }
+        }
+    }
+
+    private static void ValidateUpstreamResilience(UpstreamResilienceSettings upstream, List<string> errors)
+    {
+        const string section = "Guardrail:Upstream";
+        if (upstream.ConnectTimeout <= TimeSpan.Zero || upstream.ConnectTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{section}:ConnectTimeout {upstream.ConnectTimeout} is outside 0 to 5 minutes.");
+        }
+
+        if (upstream.ConnectRetries is < 0 or > 10)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:ConnectRetries {upstream.ConnectRetries} is outside 0 to 10."));
+        }
+
+        if (upstream.RetryDelay <= TimeSpan.Zero || upstream.RetryDelay > TimeSpan.FromSeconds(30))
+        {
+            errors.Add($"{section}:RetryDelay {upstream.RetryDelay} is outside 0 to 30 seconds.");
+        }
+
+        if (upstream.BreakerFailureRatio is <= 0 or > 1)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:BreakerFailureRatio {upstream.BreakerFailureRatio} is outside (0, 1]."));
+        }
+
+        if (upstream.BreakerMinimumThroughput < 2)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{section}:BreakerMinimumThroughput {upstream.BreakerMinimumThroughput} must be at least 2."));
+        }
+
+        if (upstream.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500) || upstream.BreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            errors.Add($"{section}:BreakerSamplingDuration and BreakDuration must each be at least 00:00:00.5.");
         }
     }
 

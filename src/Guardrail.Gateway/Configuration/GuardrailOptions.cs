@@ -24,6 +24,9 @@ public sealed class GuardrailOptions
     /// <summary>The Prometheus endpoint.</summary>
     public MetricsOptions Metrics { get; init; } = new();
 
+    /// <summary>How the gateway talks to backends: connect timeout, retries of failed connections, circuit breaker.</summary>
+    public UpstreamResilienceSettings Upstream { get; init; } = new();
+
     /// <summary>Console log format.</summary>
     public LoggingOptions Logging { get; init; } = new();
 
@@ -204,4 +207,29 @@ public sealed class AuditSettings
 
     /// <summary>Days a decision is kept; 0 (default) keeps them forever.</summary>
     public int RetentionDays { get; init; }
+}
+
+/// <summary>Backend resilience (<c>Guardrail:Upstream</c>), applied per cluster.</summary>
+public sealed class UpstreamResilienceSettings
+{
+    /// <summary>Longest wait for a backend connection. Default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Retries of a connection that could not be made (nothing was sent yet). Default 2; 0 turns retries off.</summary>
+    public int ConnectRetries { get; init; } = 2;
+
+    /// <summary>First retry delay, doubled each time, with jitter. Default 100 ms.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Share of failed requests in the sampling window that opens a cluster's breaker. Default 0.5.</summary>
+    public double BreakerFailureRatio { get; init; } = 0.5;
+
+    /// <summary>Requests in the window before the breaker may open. Default 10.</summary>
+    public int BreakerMinimumThroughput { get; init; } = 10;
+
+    /// <summary>The window the failure ratio is measured over. Default 30 s.</summary>
+    public TimeSpan BreakerSamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an open breaker refuses requests before trying one. Default 15 s.</summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -7,6 +7,7 @@ using Guardrail.Gateway.Moderation;
 using Guardrail.Gateway.Policies;
 using Guardrail.Moderation;
 using Guardrail.Policies;
+using Yarp.ReverseProxy.Forwarder;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Health;
@@ -131,6 +132,7 @@ public static class GatewayApplication
         }
 
         proxy.AddTransforms<UpstreamCredentialsTransformProvider>();
+        services.AddSingleton<IForwarderHttpClientFactory, ResilientForwarderHttpClientFactory>();
         services.AddHostedService<GatewayStartupService>();
         return builder;
     }
