@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Proxy benchmark (issue 5): requests per second and latency with wrk on loopback, side by side in one run:
+#   direct      -> a fast backend (nginx answering a fixed chat completion)
+#   nginx       -> nginx proxy_pass to that backend
+#   pass-through -> the gateway on a route without moderation
+#   moderated   -> the gateway on a moderated chat route (the keyword-guard test model; prompt and response checked)
+# Usage: benchmarks/proxy.sh [seconds] [connections]. Numbers, not a test; results go in docs/BENCHMARKS.md.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "$GUARDRAIL_ROOT"
+
+duration="${1:-10}"
+connections="${2:-32}"
+ensure_debian_packages nginx:nginx wrk:wrk
+scripts/native-runtime.sh >/dev/null
+dotnet build src/Guardrail.Gateway -c Release -nologo -clp:ErrorsOnly
+dotnet build src/Guardrail.Cli -c Release -nologo -clp:ErrorsOnly
+
+work="$(mktemp -d)"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+backend_port="$(free_port)"; nginx_port="$(free_port)"; gateway_port="$(free_port)"
+
+# One nginx serves both the fast backend and the nginx reverse proxy in front of it.
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  upstream backend { server 127.0.0.1:$backend_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$backend_port;
+    location / {
+      default_type application/json;
+      return 200 '{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"llama-3-8b","choices":[{"index":0,"message":{"role":"assistant","content":"Spring in Paris is mild."},"finish_reason":"stop"}]}';
+    }
+  }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+
+model="$(dotnet src/Guardrail.Cli/bin/Release/net10.0/guardrail.dll model synth --keyword-guard "bomb=S1" --out "$work/guard.gguf" >/dev/null && echo "$work/guard.gguf")"
+export GUARDRAIL_BENCH_KEY="gk-bench-0123456789abcdef"
+(
+  cd src/Guardrail.Gateway/bin/Release/net10.0
+  exec env Logging__LogLevel__Default=Warning \
+  Guardrail__Auth__Keys__0__Id=bench Guardrail__Auth__Keys__0__Tenant=bench Guardrail__Auth__Keys__0__Key="$GUARDRAIL_BENCH_KEY" \
+  Guardrail__Classifier__ModelPath="$model" Guardrail__Classifier__GpuLayers=0 \
+  Guardrail__Audit__DatabasePath="$work/audit.db" \
+  ReverseProxy__Routes__chat__ClusterId=llm ReverseProxy__Routes__chat__Match__Path=/v1/chat/completions \
+  'ReverseProxy__Routes__chat__Metadata__Guardrail.Api=openai.chat' \
+  ReverseProxy__Routes__plain__ClusterId=llm ReverseProxy__Routes__plain__Match__Path=/plain/v1/chat/completions \
+  ReverseProxy__Routes__plain__Transforms__0__PathRemovePrefix=/plain \
+  ReverseProxy__Clusters__llm__Destinations__main__Address="http://127.0.0.1:$backend_port" \
+  dotnet Guardrail.Gateway.dll --urls "http://127.0.0.1:$gateway_port"
+) &
+pids+=($!)
+
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$gateway_port/readyz" >/dev/null && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$gateway_port/readyz" >/dev/null || { echo "the gateway did not become ready" >&2; exit 1; }
+
+run() {
+  local name="$1" url="$2"
+  # Warm up (JIT, connection pools, prefix cache), then measure.
+  wrk -t2 -c"$connections" -d2s -s benchmarks/proxy/post-chat.lua "$url" >/dev/null
+  echo "== $name: $url"
+  wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+}
+
+echo "wrk: ${duration}s, $connections connections, 2 threads; $(nproc) cores"
+run direct "http://127.0.0.1:$backend_port/v1/chat/completions"
+run nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
+run pass-through "http://127.0.0.1:$gateway_port/plain/v1/chat/completions"
+run moderated "http://127.0.0.1:$gateway_port/v1/chat/completions"
