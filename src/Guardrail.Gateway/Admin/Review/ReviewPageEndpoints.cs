@@ -21,6 +21,10 @@ internal static class ReviewPageEndpoints
     private static readonly byte[] Script = Encoding.UTF8.GetBytes(ReviewPageScript.Source);
     private static readonly byte[] Styles = Encoding.UTF8.GetBytes(ReviewPageStyles.Source);
 
+    // A plain shield, so that the browser's favicon request is answered instead of logged as a 404.
+    private static readonly byte[] Icon = Encoding.UTF8.GetBytes(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><path d=\"M8 1 2 3v5c0 3.5 2.6 6 6 7 3.4-1 6-3.5 6-7V3z\" fill=\"#0b5cad\"/></svg>");
+
     public static IEndpointRouteBuilder MapReviewPage(this IEndpointRouteBuilder endpoints)
     {
         var name = new GatewayRouteName("admin_review");
@@ -33,6 +37,7 @@ internal static class ReviewPageEndpoints
         }).WithMetadata(name);
         endpoints.MapGet(Path + "/review.js", static context => WriteAsync(context, Script, "text/javascript; charset=utf-8")).WithMetadata(name);
         endpoints.MapGet(Path + "/review.css", static context => WriteAsync(context, Styles, "text/css; charset=utf-8")).WithMetadata(name);
+        endpoints.MapGet(Path + "/favicon.svg", static context => WriteAsync(context, Icon, "image/svg+xml")).WithMetadata(name);
         return endpoints;
     }
 

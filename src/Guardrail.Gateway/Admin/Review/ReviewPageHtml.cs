@@ -11,6 +11,7 @@ internal static class ReviewPageHtml
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="guardrail-base" content="{{BASE}}">
 <title>Guardrail review</title>
+<link rel="icon" href="{{BASE}}/admin/review/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{{BASE}}/admin/review/review.css">
 <script src="{{BASE}}/admin/review/review.js" defer></script>
 </head>
@@ -67,7 +68,7 @@ internal static class ReviewPageHtml
 
     <div class="panes">
       <section class="list" aria-label="Decisions">
-        <table id="decisions">
+        <table id="decisions" tabindex="0" aria-label="Decisions: j and k move, Enter opens">
           <caption class="visually-hidden">Decisions matching the filters, newest first</caption>
           <thead><tr>
             <th scope="col">Time</th><th scope="col">Tenant</th><th scope="col">Route</th><th scope="col">Direction</th>

@@ -76,6 +76,7 @@ internal static class ReviewPageScript
       await call('/stats');
       showApp(true);
       await reload();
+      $('decisions').focus();
     } catch (error) {
       if (!(error instanceof SignedOut)) {
         sessionStorage.removeItem(keyStorage);
@@ -229,6 +230,7 @@ internal static class ReviewPageScript
     const dd = document.createElement('dd');
     dd.textContent = value === null || value === undefined || value === '' ? '—' : String(value);
     list.append(dt, dd);
+    return dd;
   }
 
   function renderDetail(d) {
@@ -242,7 +244,8 @@ internal static class ReviewPageScript
     fact(facts, 'Verdict', d.verdict + (d.categories.length ? ' ' + d.categories.join(' ') : ''));
     fact(facts, 'Action', d.action);
     fact(facts, 'Score / threshold', score(d) + ' / ' + d.threshold);
-    fact(facts, 'Policy', d.policy_id + ' @ ' + d.policy_version);
+    // The version is a content hash: its first 12 digits tell versions apart; the whole hash is in the tooltip.
+    fact(facts, 'Policy', d.policy_id + ' @ ' + d.policy_version.slice(0, 12)).title = d.policy_version;
     fact(facts, 'Shadow action', d.shadow_action);
     fact(facts, 'Classifier', (d.classifier_model || '—') + ', ' + Number(d.classification_latency_ms).toFixed(1) + ' ms'
       + (d.cache_hit ? ', cached' : '') + (d.truncated ? ', truncated' : ''));
@@ -369,7 +372,8 @@ internal static class ReviewPageScript
   function start() {
     $('login-form').addEventListener('submit', (e) => { signIn(e).catch(fail); });
     $('sign-out').addEventListener('click', () => signOut('Signed out.'));
-    $('filters').addEventListener('submit', (e) => { e.preventDefault(); reload().catch(fail); });
+    // After applying filters the table takes the focus, so j/k and Enter work at once.
+    $('filters').addEventListener('submit', (e) => { e.preventDefault(); reload().then(() => $('decisions').focus()).catch(fail); });
     $('filters').addEventListener('reset', () => { setTimeout(() => reload().catch(fail), 0); });
     $('prev').addEventListener('click', () => newer().catch(fail));
     $('next').addEventListener('click', () => older().catch(fail));

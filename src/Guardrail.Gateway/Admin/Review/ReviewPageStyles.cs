@@ -40,6 +40,7 @@ main { padding: 12px 16px; }
 .field { display: grid; gap: 2px; }
 .field label { font-size: 12px; color: var(--muted); }
 .field input[type=search] { width: 220px; }
+.field input[type=datetime-local] { width: 190px; }
 .field.buttons { display: flex; gap: 6px; }
 .toolbar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; padding: 8px 0; }
 .keys { margin: 0; color: var(--muted); font-size: 12px; }
@@ -56,6 +57,8 @@ td.time { font-variant-numeric: tabular-nums; color: var(--muted); }
 tbody tr { cursor: pointer; }
 tbody tr:hover { background: var(--panel); }
 tbody tr[aria-selected=true] { background: var(--selected); box-shadow: inset 3px 0 0 var(--accent); }
+#decisions:focus { outline: none; }
+#decisions:focus tbody tr[aria-selected=true] { box-shadow: inset 3px 0 0 var(--accent), inset 0 0 0 1px var(--accent); }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; font-weight: 600; }
 .action-block { color: var(--block); background: var(--block-bg); }
 .action-flag { color: var(--flag); background: var(--flag-bg); }
