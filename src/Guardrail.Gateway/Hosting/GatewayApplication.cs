@@ -1,4 +1,5 @@
 using Guardrail.Auditing;
+using Guardrail.Gateway.Admin;
 using Guardrail.Classification;
 using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Authentication;
@@ -156,6 +157,7 @@ public static class GatewayApplication
         app.MapGuardrailHealth();
         app.MapGuardrailMetrics(app.Services.GetRequiredService<GuardrailOptions>().Metrics);
         app.MapGuardrailModerations();
+        app.MapGuardrailAdmin();
         app.MapReverseProxy(static pipeline =>
         {
             pipeline.UseMiddleware<GatewayAuthenticationMiddleware>();
