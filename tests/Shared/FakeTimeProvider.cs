@@ -1,11 +1,26 @@
-namespace Guardrail.Core.Tests.Policies;
+namespace Guardrail.Testing;
 
-/// <summary>A manual clock: timers fire only inside <see cref="Advance"/>, on the caller's thread.</summary>
+/// <summary>
+/// A clock that moves only when a test says so. Timers fire inside <see cref="Advance"/>, on the caller's thread, in
+/// due order, so a test decides exactly when time-driven work (debounce, purge, retry delays) runs. Shared by the
+/// test projects as a linked source file (Microsoft.Extensions.TimeProvider.Testing is not on the package mirror).
+/// </summary>
 internal sealed class FakeTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<FakeTimer> _timers = [];
-    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private DateTimeOffset _now;
+
+    public FakeTimeProvider()
+        : this(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    public FakeTimeProvider(DateTimeOffset start) => _now = start;
+
+    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -14,6 +29,8 @@ internal sealed class FakeTimeProvider : TimeProvider
             return _now;
         }
     }
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
@@ -30,6 +47,7 @@ internal sealed class FakeTimeProvider : TimeProvider
     /// <summary>Moves the clock forward, firing every timer that falls due on the way, in due order.</summary>
     public void Advance(TimeSpan delta)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
         DateTimeOffset target;
         lock (_gate)
         {
