@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -87,65 +86,38 @@ public sealed class MonitoredMetricsTests : IClassFixture<MonitoredGatewayFixtur
         Assert.Contains(_fixture.ManagementAddress, config, StringComparison.Ordinal);
         await File.WriteAllTextAsync(Path.Combine(work.FullName, "prometheus.yml"), config);
         File.Copy(MonitoringAssets.AlertsFile, Path.Combine(work.FullName, "alerts.yml"));
-        var port = FreePort.Next();
-        var start = new ProcessStartInfo(ExternalProcess.Require("prometheus"))
+        await using (var prometheus = PrometheusServer.Start(Path.Combine(work.FullName, "prometheus.yml"), work.FullName))
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList =
-            {
-                $"--config.file={Path.Combine(work.FullName, "prometheus.yml")}",
-                $"--storage.tsdb.path={Path.Combine(work.FullName, "data")}",
-                $"--web.listen-address=127.0.0.1:{port}",
-            },
-        };
-        using var prometheus = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        prometheus.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
-        prometheus.BeginErrorReadLine();
-        prometheus.BeginOutputReadLine();
-        try
-        {
-            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var query = Uri.EscapeDataString("guardrail_decisions_total{job=\"guardrail\",action=\"block\",direction=\"prompt\",policy=\"default\"}");
+            var query = "guardrail_decisions_total{job=\"guardrail\",action=\"block\",direction=\"prompt\",policy=\"default\"}";
             string? blocked = null;
             var rulesHealthy = false;
-
-            // The deadline only turns a broken setup into a failure instead of a hang; nothing here is timed.
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while ((blocked is null || !rulesHealthy) && DateTime.UtcNow < deadline && !prometheus.HasExited)
+            await prometheus.WaitUntilAsync(async () =>
             {
-                try
-                {
-                    using var result = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/v1/query?query={query}", UriKind.Relative)));
-                    var series = result.RootElement.GetProperty("data").GetProperty("result");
-                    blocked = series.GetArrayLength() == 1 ? series[0].GetProperty("value")[1].GetString() : null;
-                    using var rules = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/v1/rules", UriKind.Relative)));
-                    var loaded = rules.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
-                        .SelectMany(g => g.GetProperty("rules").EnumerateArray()).ToList();
-                    rulesHealthy = loaded.Count == 7 && loaded.All(r => r.GetProperty("health").GetString() == "ok");
-                }
-                catch (HttpRequestException)
-                {
-                    // Prometheus is still starting.
-                }
+                blocked = await prometheus.QuerySingleValueAsync(query);
+                rulesHealthy = await RulesHealthyAsync(prometheus);
+                return blocked is not null && rulesHealthy;
+            });
 
-                if (blocked is null || !rulesHealthy)
-                {
-                    await Task.Delay(250);
-                }
-            }
-
-            Assert.True(blocked is not null, "Prometheus never returned the decisions series. Its log:\n" + string.Join('\n', log));
+            Assert.True(blocked is not null, "Prometheus never returned the decisions series. Its log:\n" + prometheus.Log);
             Assert.Equal(1, double.Parse(blocked!, CultureInfo.InvariantCulture));
-            Assert.True(rulesHealthy, "The shipped rules did not all evaluate healthily. Prometheus log:\n" + string.Join('\n', log));
+            Assert.True(rulesHealthy, "The shipped rules did not all evaluate healthily. Prometheus log:\n" + prometheus.Log);
         }
-        finally
+
+        work.Delete(recursive: true);
+    }
+
+    private static async Task<bool> RulesHealthyAsync(PrometheusServer prometheus)
+    {
+        try
         {
-            prometheus.Kill(entireProcessTree: true);
-            await prometheus.WaitForExitAsync();
-            work.Delete(recursive: true);
+            using var rules = JsonDocument.Parse(await prometheus.Api.GetStringAsync(new Uri("/api/v1/rules", UriKind.Relative)));
+            var loaded = rules.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+                .SelectMany(g => g.GetProperty("rules").EnumerateArray()).ToList();
+            return loaded.Count == 7 && loaded.All(r => r.GetProperty("health").GetString() == "ok");
+        }
+        catch (HttpRequestException)
+        {
+            return false;
         }
     }
 

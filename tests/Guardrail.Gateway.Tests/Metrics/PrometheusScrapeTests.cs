@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Guardrail.Gateway.Tests.Infrastructure;
 
 namespace Guardrail.Gateway.Tests.Metrics;
@@ -25,7 +23,6 @@ public sealed class PrometheusScrapeTests
         }
 
         var work = Directory.CreateTempSubdirectory("guardrail-prometheus-");
-        var port = FreePort.Next();
         var config = Path.Combine(work.FullName, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
             global:
@@ -40,61 +37,15 @@ public sealed class PrometheusScrapeTests
                   - targets: ['{gateway.BaseAddress.Authority}']
             """);
 
-        var start = new ProcessStartInfo(ExternalProcess.Require("prometheus"))
+        string? value = null;
+        await using (var prometheus = PrometheusServer.Start(config, work.FullName))
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList =
-            {
-                $"--config.file={config}",
-                $"--storage.tsdb.path={Path.Combine(work.FullName, "data")}",
-                $"--web.listen-address=127.0.0.1:{port}",
-            },
-        };
-        using var prometheus = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        prometheus.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
-        prometheus.BeginErrorReadLine();
-        prometheus.BeginOutputReadLine();
-        try
-        {
-            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var query = Uri.EscapeDataString("guardrail_http_requests_total{job=\"guardrail\",route=\"openai\",status_class=\"2xx\"}");
-            string? value = null;
-
-            // Polling has a deadline only so that a broken setup fails instead of hanging; nothing here is timed.
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (value is null && DateTime.UtcNow < deadline && !prometheus.HasExited)
-            {
-                try
-                {
-                    using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/v1/query?query={query}", UriKind.Relative)));
-                    var result = document.RootElement.GetProperty("data").GetProperty("result");
-                    if (result.GetArrayLength() == 1)
-                    {
-                        value = result[0].GetProperty("value")[1].GetString();
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Prometheus is still starting.
-                }
-
-                if (value is null)
-                {
-                    await Task.Delay(250);
-                }
-            }
-
-            Assert.True(value is not null, "Prometheus never returned the series. Its log:\n" + string.Join('\n', log));
-            Assert.Equal(5, double.Parse(value!, CultureInfo.InvariantCulture));
+            await prometheus.WaitUntilAsync(async () =>
+                (value = await prometheus.QuerySingleValueAsync("guardrail_http_requests_total{job=\"guardrail\",route=\"openai\",status_class=\"2xx\"}")) is not null);
+            Assert.True(value is not null, "Prometheus never returned the series. Its log:\n" + prometheus.Log);
         }
-        finally
-        {
-            prometheus.Kill(entireProcessTree: true);
-            await prometheus.WaitForExitAsync();
-            work.Delete(recursive: true);
-        }
+
+        work.Delete(recursive: true);
+        Assert.Equal(5, double.Parse(value!, CultureInfo.InvariantCulture));
     }
 }
