@@ -8,7 +8,7 @@ cd "$GUARDRAIL_ROOT"
 require_dotnet
 # Real components the tests use: gcc compiles the struct-layout probe against llama.h; git unpacks llama.cpp's release bundle.
 # promtool and prometheus check and scrape the /metrics output.
-ensure_debian_packages gcc:gcc git:git promtool:prometheus
+ensure_debian_packages gcc:gcc git:git promtool:prometheus redis-server:redis-server
 
 if [[ -x scripts/native-runtime.sh ]]; then
     scripts/native-runtime.sh
