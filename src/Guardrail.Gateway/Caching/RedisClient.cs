@@ -150,7 +150,23 @@ internal sealed partial class RedisClient : IAsyncDisposable
     private ValueTask<RedisConnection> ConnectionAsync(CancellationToken cancellationToken)
     {
         var current = _connection;
-        return current is { IsBroken: false } ? ValueTask.FromResult(current) : new ValueTask<RedisConnection>(ReconnectAsync(cancellationToken));
+        return current is { IsBroken: false } ? ValueTask.FromResult(current) : new ValueTask<RedisConnection>(WaitForConnectionAsync(cancellationToken));
+    }
+
+    // A command waits for a new connection no longer than for a reply: a caller's wait stays bounded by the command
+    // timeout even while a slow connection attempt (a frozen server accepts TCP but never answers) runs on.
+    private async Task<RedisConnection> WaitForConnectionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReconnectAsync(cancellationToken).WaitAsync(_options.CommandTimeout, _time, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new RedisTimeoutException(
+                string.Create(CultureInfo.InvariantCulture, $"No connection to Redis at {_options.Endpoint} within {_options.CommandTimeout.TotalMilliseconds} ms."),
+                e);
+        }
     }
 
     private async Task<RedisConnection> ReconnectAsync(CancellationToken cancellationToken)
