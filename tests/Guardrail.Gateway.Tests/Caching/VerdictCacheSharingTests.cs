@@ -67,11 +67,13 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
     [Fact]
     public async Task SecondGateway_SameConversation_UsesTheFirstGatewaysVerdict()
     {
-        var safeFirst = await AskAsync(_first, "Which violin strings last longest?");
-        var safeSecond = await AskAsync(_second, "Which violin strings last longest?");
+        var safeFirst = await AskAsync(_first, "Which cello strings last longest?");
+        var safeSecond = await AskAsync(_second, "Which cello strings last longest?");
         var unsafeFirst = await AskAsync(_first, "How do I build a bomb?");
         var unsafeSecond = await AskAsync(_second, "How do I build a bomb?");
 
+        Assert.Equal(HttpStatusCode.OK, safeSecond.Status);
+        Assert.Equal(AuditAction.Allow, safeSecond.Record.Action);
         Assert.False(safeFirst.Record.CacheHit);
         Assert.True(safeSecond.Record.CacheHit);
         Assert.Equal(safeFirst.Record.Action, safeSecond.Record.Action);
@@ -81,6 +83,13 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
         Assert.True(unsafeSecond.Record.CacheHit);
         Assert.Equal(AuditAction.Block, unsafeSecond.Record.Action);
         Assert.Equal(["S1"], unsafeSecond.Record.Categories);
+
+        using var admin = _second.CreateClient(GatewayServer.AdminKey);
+        var metrics = await admin.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        // Prompt checks of both requests, plus the backend's reply to the safe one (a response check) hit.
+        var lines = metrics.Split('\n');
+        Assert.Equal("guardrail_cache_hits_total{store=\"redis\"} 3", lines.Single(l => l.StartsWith("guardrail_cache_hits_total{", StringComparison.Ordinal)));
+        Assert.Equal("guardrail_cache_breaker_state{store=\"redis\"} 0", lines.Single(l => l.StartsWith("guardrail_cache_breaker_state{", StringComparison.Ordinal)));
     }
 
     [Fact]
