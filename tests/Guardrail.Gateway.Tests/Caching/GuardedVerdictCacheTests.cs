@@ -3,7 +3,7 @@ using Guardrail.Caching;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Caching;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 
 namespace Guardrail.Gateway.Tests.Caching;
@@ -16,6 +16,7 @@ public sealed class GuardedVerdictCacheTests : IDisposable
     private readonly MeterFactory _meters = new();
     private readonly MeterListener _listener = new();
     private readonly Dictionary<string, long> _counts = [];
+    private readonly RecordingLogger _log = new();
 
     public GuardedVerdictCacheTests()
     {
@@ -61,9 +62,9 @@ public sealed class GuardedVerdictCacheTests : IDisposable
         var cache = new GuardedVerdictCache(
             new DistributedVerdictCache(new RedisDistributedCache(client, "g:", TimeProvider.System), TimeSpan.FromMinutes(5)),
             new VerdictCacheMetrics(_meters, "redis"),
-            new VerdictCacheBreakerOptions { Store = "redis", BreakDuration = TimeSpan.FromMilliseconds(500) },
+            new VerdictCacheBreakerOptions { Store = "redis", BreakDuration = TimeSpan.FromSeconds(2) },
             TimeProvider.System,
-            NullLogger<GuardedVerdictCache>.Instance);
+            _log);
         await cache.SetAsync(Key("a"), Safe, CancellationToken.None);
         Assert.NotNull(await cache.GetAsync(Key("a"), CancellationToken.None));
         Assert.Equal(1, Count("guardrail_cache_hits_total"));
@@ -86,6 +87,7 @@ public sealed class GuardedVerdictCacheTests : IDisposable
             Assert.Null(await cache.GetAsync(Key("a"), CancellationToken.None));
             Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromMilliseconds(500), "an open breaker skips Redis without waiting for the 1 s timeout");
             Assert.True(Count("guardrail_cache_errors_total") >= 3, "timeouts and skipped lookups are counted as errors");
+            Assert.Equal(4111, _log.EventIds[0]);
         }
         finally
         {
@@ -98,6 +100,39 @@ public sealed class GuardedVerdictCacheTests : IDisposable
             TimeSpan.FromSeconds(30),
             "hits to resume after SIGCONT");
         Assert.Equal(CircuitState.Closed, cache.BreakerState);
+
+        // Logged once per state change (opened, half-open, closed), not once per failed lookup.
+        Assert.Equal([4111, 4112, 4113], _log.EventIds.Distinct());
+        Assert.Single(_log.EventIds, static id => id == 4113);
+    }
+
+    private sealed class RecordingLogger : ILogger<GuardedVerdictCache>
+    {
+        private readonly List<int> _events = [];
+
+        public IReadOnlyList<int> EventIds
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_events)
+            {
+                _events.Add(eventId.Id);
+            }
+        }
     }
 
     private sealed class MeterFactory : IMeterFactory
