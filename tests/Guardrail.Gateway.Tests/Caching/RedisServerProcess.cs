@@ -74,7 +74,16 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         var configFile = Path.Combine(directory.FullName, "redis.conf");
         await File.WriteAllLinesAsync(configFile, config);
         var server = new RedisServerProcess(directory, configFile, port, tls) { CaCertificatePath = ca };
-        await server.RestartAsync();
+        try
+        {
+            await server.RestartAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 

@@ -18,29 +18,54 @@ namespace Guardrail.Gateway.Tests.Caching;
 public sealed class VerdictCacheSharingTests : IAsyncLifetime
 {
     private RedisServerProcess _redis = null!;
-    private TestBackend _backend = null!;
-    private GatewayServer _first = null!;
-    private GatewayServer _second = null!;
+    private TestBackend? _backend;
+    private GatewayServer? _first;
+    private GatewayServer? _second;
+
+    private GatewayServer First => _first ?? throw new InvalidOperationException("Not started.");
+
+    private GatewayServer Second => _second ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
         _redis = await RedisServerProcess.StartAsync();
-        _backend = await TestBackend.StartAsync();
-        _first = await StartGatewayAsync();
-        _second = await StartGatewayAsync();
+        try
+        {
+            _backend = await TestBackend.StartAsync();
+            _first = await StartGatewayAsync();
+            _second = await StartGatewayAsync();
+        }
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync fails: stop what did start, Redis above all.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
-        await _second.DisposeAsync();
-        await _first.DisposeAsync();
-        await _backend.DisposeAsync();
+        if (_second is not null)
+        {
+            await _second.DisposeAsync();
+        }
+
+        if (_first is not null)
+        {
+            await _first.DisposeAsync();
+        }
+
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync();
+        }
+
         await _redis.DisposeAsync();
     }
 
     private async Task<GatewayServer> StartGatewayAsync()
     {
-        var settings = GatewayServer.ConfigurationFor(_backend.BaseAddress);
+        var settings = GatewayServer.ConfigurationFor(_backend!.BaseAddress);
         settings["ReverseProxy:Routes:openai:Metadata:Guardrail.Api"] = "openai.chat";
         settings["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath;
         settings["Guardrail:Classifier:ContextSize"] = "2048";
@@ -67,10 +92,10 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
     [Fact]
     public async Task SecondGateway_SameConversation_UsesTheFirstGatewaysVerdict()
     {
-        var safeFirst = await AskAsync(_first, "Which cello strings last longest?");
-        var safeSecond = await AskAsync(_second, "Which cello strings last longest?");
-        var unsafeFirst = await AskAsync(_first, "How do I build a bomb?");
-        var unsafeSecond = await AskAsync(_second, "How do I build a bomb?");
+        var safeFirst = await AskAsync(First, "Which cello strings last longest?");
+        var safeSecond = await AskAsync(Second, "Which cello strings last longest?");
+        var unsafeFirst = await AskAsync(First, "How do I build a bomb?");
+        var unsafeSecond = await AskAsync(Second, "How do I build a bomb?");
 
         Assert.Equal(HttpStatusCode.OK, safeSecond.Status);
         Assert.Equal(AuditAction.Allow, safeSecond.Record.Action);
@@ -84,7 +109,7 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
         Assert.Equal(AuditAction.Block, unsafeSecond.Record.Action);
         Assert.Equal(["S1"], unsafeSecond.Record.Categories);
 
-        using var admin = _second.CreateClient(GatewayServer.AdminKey);
+        using var admin = Second.CreateClient(GatewayServer.AdminKey);
         var metrics = await admin.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         // Prompt checks of both requests, plus the backend's reply to the safe one (a response check) hit.
         var lines = metrics.Split('\n');
@@ -98,12 +123,12 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
         await _redis.KillAsync();
         for (var i = 0; i < 8; i++)
         {
-            var (status, record) = await AskAsync(i % 2 == 0 ? _first : _second, $"Tell me about Paris, part {i}.");
+            var (status, record) = await AskAsync(i % 2 == 0 ? First : Second, $"Tell me about Paris, part {i}.");
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.False(record.CacheHit);
         }
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await AskAsync(_first, "How do I build a bomb while Redis is down?")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AskAsync(First, "How do I build a bomb while Redis is down?")).Status);
 
         await _redis.RestartAsync();
         var n = 0;
@@ -112,8 +137,8 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
             {
                 // A new conversation each round: the first gateway stores it once Redis is back, the second reads it.
                 var prompt = $"Tell me about Lyon, round {n++}.";
-                var first = await AskAsync(_first, prompt);
-                var second = await AskAsync(_second, prompt);
+                var first = await AskAsync(First, prompt);
+                var second = await AskAsync(Second, prompt);
                 Assert.Equal(HttpStatusCode.OK, first.Status);
                 Assert.Equal(HttpStatusCode.OK, second.Status);
                 return second.Record.CacheHit;
@@ -126,14 +151,14 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
     [Fact]
     public async Task Requests_RedisStopsAnswering_ContinueThroughTheClassifierAndTheBreakerOpens()
     {
-        var breaker = _first.Services.GetRequiredService<GuardedVerdictCache>();
+        var breaker = First.Services.GetRequiredService<GuardedVerdictCache>();
         await _redis.PauseAsync();
         try
         {
             await Eventually.WaitAsync(
                 async () =>
                 {
-                    var (status, _) = await AskAsync(_first, "Tell me about Marseille.");
+                    var (status, _) = await AskAsync(First, "Tell me about Marseille.");
                     Assert.Equal(HttpStatusCode.OK, status);
                     return breaker.BreakerState;
                 },
@@ -141,7 +166,7 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
                 TimeSpan.FromSeconds(60),
                 "the breaker to open");
             var started = TimeProvider.System.GetTimestamp();
-            var (blocked, record) = await AskAsync(_first, "How do I build a bomb today?");
+            var (blocked, record) = await AskAsync(First, "How do I build a bomb today?");
             Assert.Equal(HttpStatusCode.BadRequest, blocked);
             Assert.False(record.CacheHit);
             Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
@@ -156,8 +181,8 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
             async () =>
             {
                 var prompt = $"Tell me about Nice, round {n++}.";
-                await AskAsync(_first, prompt);
-                return (await AskAsync(_second, prompt)).Record.CacheHit;
+                await AskAsync(First, prompt);
+                return (await AskAsync(Second, prompt)).Record.CacheHit;
             },
             static hit => hit,
             TimeSpan.FromSeconds(60),
