@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Guardrail.Auditing;
+using Guardrail.Caching;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.Policies;
@@ -19,11 +20,18 @@ public sealed class ModerationPipeline
     private readonly ModerationMetrics _metrics;
     private readonly AuditIdGenerator _ids;
     private readonly TimeProvider _time;
+    private readonly VerdictCaching? _caching;
 
     /// <summary>Creates the pipeline over its seams.</summary>
-    public ModerationPipeline(IGuardClassifier classifier, IAuditSink audit, ModerationMetrics metrics, TimeProvider time)
+    /// <param name="classifier">Step 4's classifier.</param>
+    /// <param name="audit">Step 9's audit log.</param>
+    /// <param name="metrics">Decision metrics.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="caching">The verdict cache in front of the classifier; null for none.</param>
+    public ModerationPipeline(IGuardClassifier classifier, IAuditSink audit, ModerationMetrics metrics, TimeProvider time, VerdictCaching? caching = null)
     {
         _classifier = classifier;
+        _caching = caching;
         _audit = audit;
         _metrics = metrics;
         _time = time;
@@ -54,13 +62,13 @@ public sealed class ModerationPipeline
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(context);
 
-        var verdict = await ClassifyAsync(conversation, direction, policy, context, cancellationToken);
+        var (verdict, cacheHit) = await ClassifyAsync(conversation, direction, policy, context, cancellationToken);
         GuardVerdict? shadowVerdict = null;
         if (shadow is not null)
         {
             shadowVerdict = PolicyDecider.SharesVerdict(policy, shadow)
                 ? verdict
-                : await ClassifyAsync(conversation, direction, shadow, context, cancellationToken);
+                : (await ClassifyAsync(conversation, direction, shadow, context, cancellationToken)).Verdict;
         }
 
         var decision = PolicyDecider.Decide(verdict, policy, direction, shadow, shadowVerdict);
@@ -73,7 +81,7 @@ public sealed class ModerationPipeline
         _metrics.Record(outcome);
 
         var durability = outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal;
-        await _audit.WriteAsync(ToAuditRecord(outcome, conversation, context), durability, cancellationToken);
+        await _audit.WriteAsync(ToAuditRecord(outcome, conversation, context) with { CacheHit = cacheHit }, durability, cancellationToken);
         return outcome;
     }
 
@@ -115,24 +123,68 @@ public sealed class ModerationPipeline
         return text.ToString().TrimEnd();
     }
 
-    private async ValueTask<GuardVerdict> ClassifyAsync(Conversation conversation, CheckDirection direction, Policy policy, ModerationContext context, CancellationToken cancellationToken)
+    private async ValueTask<(GuardVerdict Verdict, bool CacheHit)> ClassifyAsync(Conversation conversation, CheckDirection direction, Policy policy, ModerationContext context, CancellationToken cancellationToken)
     {
         if (!policy.Checks(direction))
         {
-            return GuardVerdict.Failed($"{direction} checks are off in policy '{policy.Id}'.");
+            return (GuardVerdict.Failed($"{direction} checks are off in policy '{policy.Id}'."), false);
+        }
+
+        VerdictCacheKey? key = null;
+        if (_caching is { } caching)
+        {
+            key = VerdictCacheKey.Create(conversation, direction, policy.PromptCategories, caching.ClassifierModel);
+            if (await TryGetCachedAsync(caching.Cache, key.Value, cancellationToken) is { } cached)
+            {
+                // No classification ran: a zero latency keeps cache hits out of the classification histogram.
+                return (cached with { Latency = TimeSpan.Zero }, true);
+            }
         }
 
         var started = _time.GetTimestamp();
+        GuardVerdict verdict;
         try
         {
-            return await _classifier.ClassifyAsync(
+            verdict = await _classifier.ClassifyAsync(
                 new GuardRequest { Conversation = conversation, Direction = direction, Categories = policy.PromptCategories, RequestId = context.RequestId },
                 cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A classifier that throws is a classifier failure like any other: the policy's on_error decides.
-            return GuardVerdict.Failed("The classifier failed: " + e.GetType().Name, latency: _time.GetElapsedTime(started));
+            return (GuardVerdict.Failed("The classifier failed: " + e.GetType().Name, latency: _time.GetElapsedTime(started)), false);
+        }
+
+        if (_caching is { } store && key is { } cacheKey && VerdictCacheCodec.IsCacheable(verdict))
+        {
+            await TrySetCachedAsync(store.Cache, cacheKey, verdict, cancellationToken);
+        }
+
+        return (verdict, false);
+    }
+
+    // The cache is an optimisation: whatever goes wrong in it is a miss, never a failed request.
+    private static async ValueTask<GuardVerdict?> TryGetCachedAsync(IVerdictCache cache, VerdictCacheKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await cache.GetAsync(key, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static async ValueTask TrySetCachedAsync(IVerdictCache cache, VerdictCacheKey key, GuardVerdict verdict, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cache.SetAsync(key, verdict, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Not stored: the next identical check classifies again.
         }
     }
 

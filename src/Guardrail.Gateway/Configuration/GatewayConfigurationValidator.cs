@@ -46,6 +46,7 @@ internal static class GatewayConfigurationValidator
         ValidateUpstreams(options, clusterIds, errors);
         ValidateMetrics(options.Metrics, errors);
         ValidateUpstreamResilience(options.Upstream, errors);
+        ValidateCache(options.Cache, errors);
 
         if (options.Limits.MaxRequestBodyBytes is < 1 or > MaxBodyLimit)
         {
@@ -266,4 +267,31 @@ internal static class GatewayConfigurationValidator
 
     private static string Known(HashSet<string> ids) =>
         ids.Count == 0 ? "none configured" : string.Join(", ", ids.Order(StringComparer.Ordinal));
+
+    private static void ValidateCache(CacheSettings cache, List<string> errors)
+    {
+        Range("Guardrail:Cache:TtlSeconds", cache.TtlSeconds, 1, 2_592_000, "seconds", errors);
+        Range("Guardrail:Cache:MaxEntries", cache.MaxEntries, 1, 10_000_000, "entries", errors);
+        Range("Guardrail:Cache:RedisTimeoutMilliseconds", cache.RedisTimeoutMilliseconds, 1, 60_000, "milliseconds", errors);
+        Range("Guardrail:Cache:RedisConnectTimeoutMilliseconds", cache.RedisConnectTimeoutMilliseconds, 1, 60_000, "milliseconds", errors);
+        Range("Guardrail:Cache:BreakMilliseconds", cache.BreakMilliseconds, 100, 600_000, "milliseconds", errors);
+        if (cache.Redis is not null && !Caching.RedisEndpoint.TryParse(cache.Redis, out _, out var problem))
+        {
+            // The value may hold a password: name the key and the problem, never the value.
+            errors.Add($"Guardrail:Cache:Redis is not a Redis URL: {problem}. Use redis://[[user]:password@]host[:port][/db] or rediss:// for TLS, or remove it for the in-process cache.");
+        }
+
+        if (cache.RedisCaCertificatePath is not null && cache.Redis is null)
+        {
+            errors.Add("Guardrail:Cache:RedisCaCertificatePath is set but Guardrail:Cache:Redis is not: set a rediss:// URL, or remove the certificate path.");
+        }
+    }
+
+    private static void Range(string key, int value, int min, int max, string unit, List<string> errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{key} is {value}: set a number of {unit} from {min} to {max}."));
+        }
+    }
 }

@@ -30,6 +30,9 @@ public sealed class GuardrailOptions
     /// <summary>Console log format.</summary>
     public LoggingOptions Logging { get; init; } = new();
 
+    /// <summary>The verdict cache in front of the classifier.</summary>
+    public CacheSettings Cache { get; init; } = new();
+
     /// <summary>Request limits enforced before anything is forwarded.</summary>
     public LimitsOptions Limits { get; init; } = new();
 
@@ -232,4 +235,44 @@ public sealed class UpstreamResilienceSettings
 
     /// <summary>How long an open breaker refuses requests before trying one. Default 15 s.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>
+/// The verdict cache (<c>Guardrail:Cache</c>): in this process by default, shared through Redis when
+/// <see cref="Redis"/> is set. Cache trouble never fails a request; it only costs classifications.
+/// </summary>
+public sealed class CacheSettings
+{
+    /// <summary>Cache verdicts at all. Default true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long a verdict is reused, in seconds. Default 3600; range 1 to 2592000 (30 days).</summary>
+    public int TtlSeconds { get; init; } = 3600;
+
+    /// <summary>Most verdicts the in-process cache keeps (least recently used go first). Default 10000; range 1 to 10000000.</summary>
+    public int MaxEntries { get; init; } = 10_000;
+
+    /// <summary>
+    /// Share verdicts through Redis: <c>redis://[[user]:password@]host[:port][/db]</c>, or <c>rediss://</c> for TLS.
+    /// Unset (the default): the in-process cache.
+    /// </summary>
+    public string? Redis { get; init; }
+
+    /// <summary>A CA certificate file (PEM or DER) that the Redis server's TLS certificate must chain to, instead of the system store.</summary>
+    public string? RedisCaCertificatePath { get; init; }
+
+    /// <summary>How long one Redis command may take, in milliseconds. Default 500; range 1 to 60000.</summary>
+    public int RedisTimeoutMilliseconds { get; init; } = 500;
+
+    /// <summary>How long connecting (TLS and AUTH included) may take, in milliseconds. Default 2000; range 1 to 60000.</summary>
+    public int RedisConnectTimeoutMilliseconds { get; init; } = 2000;
+
+    /// <summary>Prefix of every key the gateway writes to Redis. Default <c>guardrail:</c>.</summary>
+    public string RedisKeyPrefix { get; init; } = "guardrail:";
+
+    /// <summary>
+    /// How long Redis is skipped once the breaker opens (half of at least 5 operations failed within 10 s), in
+    /// milliseconds. Default 5000; range 100 to 600000.
+    /// </summary>
+    public int BreakMilliseconds { get; init; } = 5000;
 }

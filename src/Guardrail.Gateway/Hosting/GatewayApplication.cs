@@ -2,6 +2,7 @@ using Guardrail.Auditing;
 using Guardrail.Gateway.Admin;
 using Guardrail.Classification;
 using Guardrail.Gateway.Auditing;
+using Guardrail.Gateway.Caching;
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Moderation;
@@ -118,6 +119,7 @@ public static class GatewayApplication
         services.AddSingleton<IAuditSink>(static provider => provider.GetRequiredService<AuditHost>());
         services.AddHostedService(static provider => provider.GetRequiredService<AuditHost>());
         services.AddSingleton<ModerationMetrics>();
+        services.AddGuardrailVerdictCache(options, builder.Environment.ContentRootPath);
         services.AddSingleton<ModerationPipeline>();
         services.AddSingleton<ResponseModerator>();
         services.AddSingleton<StreamResponseModerator>();

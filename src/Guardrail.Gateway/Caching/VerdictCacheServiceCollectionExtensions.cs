@@ -1,0 +1,70 @@
+using System.Globalization;
+using Guardrail.Caching;
+using Guardrail.Gateway.Configuration;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace Guardrail.Gateway.Caching;
+
+/// <summary>Registers the verdict cache that <see cref="Guardrail.Moderation.ModerationPipeline"/> uses before classifying.</summary>
+internal static class VerdictCacheServiceCollectionExtensions
+{
+    public static IServiceCollection AddGuardrailVerdictCache(this IServiceCollection services, GuardrailOptions options, string contentRoot)
+    {
+        var cache = options.Cache;
+        if (!cache.Enabled)
+        {
+            return services;
+        }
+
+        var ttl = TimeSpan.FromSeconds(cache.TtlSeconds);
+        var model = ClassifierModelIdentity(options.Classifier, contentRoot);
+        if (cache.Redis is { } url && RedisEndpoint.TryParse(url, out var endpoint, out _))
+        {
+            var clientOptions = new RedisClientOptions
+            {
+                Endpoint = endpoint!,
+                CaCertificatePath = cache.RedisCaCertificatePath is { } ca ? Path.GetFullPath(ca, contentRoot) : null,
+                CommandTimeout = TimeSpan.FromMilliseconds(cache.RedisTimeoutMilliseconds),
+                ConnectTimeout = TimeSpan.FromMilliseconds(cache.RedisConnectTimeoutMilliseconds),
+            };
+            services.AddSingleton(provider => new RedisClient(clientOptions, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<RedisClient>>()));
+            services.AddSingleton<IDistributedCache>(provider => new RedisDistributedCache(provider.GetRequiredService<RedisClient>(), cache.RedisKeyPrefix, provider.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(provider => new VerdictCacheMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "redis"));
+            services.AddSingleton(provider => new GuardedVerdictCache(
+                new DistributedVerdictCache(provider.GetRequiredService<IDistributedCache>(), ttl),
+                provider.GetRequiredService<VerdictCacheMetrics>(),
+                new VerdictCacheBreakerOptions { Store = "redis", BreakDuration = TimeSpan.FromMilliseconds(cache.BreakMilliseconds) },
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<GuardedVerdictCache>>()));
+        }
+        else
+        {
+            services.AddSingleton(provider => new VerdictCacheMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "memory"));
+            services.AddSingleton(provider => new GuardedVerdictCache(
+                new MemoryVerdictCache(cache.MaxEntries, ttl, provider.GetRequiredService<TimeProvider>()),
+                provider.GetRequiredService<VerdictCacheMetrics>(),
+                breaker: null,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<GuardedVerdictCache>>()));
+        }
+
+        services.AddSingleton(provider => new VerdictCaching(provider.GetRequiredService<GuardedVerdictCache>(), model));
+        return services;
+    }
+
+    /// <summary>
+    /// What identifies the classifier's answers across replicas: the model file's name and size (hashing a
+    /// multi-gigabyte file at start-up would be too slow) and the context size, which decides truncation.
+    /// </summary>
+    internal static string ClassifierModelIdentity(ClassifierSettings classifier, string contentRoot)
+    {
+        if (string.IsNullOrWhiteSpace(classifier.ModelPath))
+        {
+            return "none";
+        }
+
+        var file = new FileInfo(Path.GetFullPath(classifier.ModelPath, contentRoot));
+        var size = file.Exists ? file.Length.ToString(CultureInfo.InvariantCulture) : "missing";
+        return string.Create(CultureInfo.InvariantCulture, $"llama-guard:{file.Name}:{size}:ctx{classifier.ContextSize}");
+    }
+}
