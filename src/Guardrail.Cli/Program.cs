@@ -11,6 +11,7 @@ var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
 {
     ClassifyCommand.Create(loggerFactory),
     ModelCommands.Create(loggerFactory),
+    PolicyCommands.Create(),
     AuditCommands.Create(),
     BenchCommand.Create(loggerFactory),
 };

@@ -16,6 +16,7 @@ internal static class CliRunner
         {
             ModelCommands.Create(NullLoggerFactory.Instance),
             ClassifyCommand.Create(NullLoggerFactory.Instance, input),
+            PolicyCommands.Create(),
         };
         using var output = new StringWriter();
         using var error = new StringWriter();

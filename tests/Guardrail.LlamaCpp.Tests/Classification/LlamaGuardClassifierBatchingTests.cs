@@ -39,6 +39,37 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
     }
 
     [Fact]
+    public async Task SixtyFourMixedChecks_RepeatedSoSequencesAreReused_EachGetsItsOwnVerdict()
+    {
+        using var classifier = Load(_fixture.ModelPath, options => options with { MaxBatchSequences = 8, PrefixCacheSize = 2 });
+        var few = _fixture.Taxonomy.Categories.Take(10).ToList();
+        var checks = Enumerable.Range(0, 64).Select(i =>
+        {
+            var word = (i % 3) switch { 0 => "bomb", 1 => "violin", _ => "weather" };
+            var direction = i % 2 == 0 ? CheckDirection.Prompt : CheckDirection.Response;
+            var conversation = direction == CheckDirection.Prompt
+                ? new ConversationBuilder().AddUser($"tell me about the {word} ({i})").Build()
+                : new ConversationBuilder().AddUser($"question {i}").AddAssistant($"an answer about the {word}").Build();
+            var request = new GuardRequest { Conversation = conversation, Direction = direction, Categories = i % 4 < 2 ? _fixture.Taxonomy.Categories : few };
+            string[] expected = (i % 3) switch { 0 => ["S1"], 1 => ["S10"], _ => [] };
+            return (Request: request, Expected: expected);
+        }).ToList();
+
+        for (var round = 0; round < 2; round++)
+        {
+            var verdicts = await Task.WhenAll(checks.Select(c => classifier.ClassifyAsync(c.Request, CancellationToken.None).AsTask()));
+            for (var i = 0; i < checks.Count; i++)
+            {
+                Assert.Equal(checks[i].Expected, verdicts[i].Categories);
+                Assert.Equal(checks[i].Expected.Length == 0 ? GuardOutcome.Safe : GuardOutcome.Unsafe, verdicts[i].Outcome);
+            }
+        }
+
+        Assert.True(classifier.RequestSequencesAreEmpty);
+        Assert.Equal(128, classifier.Statistics.Requests);
+    }
+
+    [Fact]
     public async Task PrefixReuse_GivesTheSameScoresAsDecodingEveryPromptWhole()
     {
         var model = SyntheticModelCache.GetRandom("tiny");
