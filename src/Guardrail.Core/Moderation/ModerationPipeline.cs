@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Guardrail.Auditing;
 using Guardrail.Caching;
@@ -237,6 +236,4 @@ public sealed class ModerationPipeline
         ModerationAction.Flag => AuditAction.Flag,
         _ => AuditAction.Allow,
     };
-
-    internal static string FormatScore(double? score) => score?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
 }

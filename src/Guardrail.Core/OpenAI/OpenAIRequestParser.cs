@@ -28,35 +28,91 @@ public static class OpenAIRequestParser
     /// <param name="body">The raw request body.</param>
     /// <param name="api">Which API the route serves.</param>
     /// <param name="maxMessages">The most messages (chat) or prompts (legacy completions) a request may hold.</param>
-    public static OpenAIParseResult Parse(ReadOnlySpan<byte> body, OpenAIApi api, int maxMessages = DefaultMaxMessages)
+    public static OpenAIParseResult Parse(ReadOnlyMemory<byte> body, OpenAIApi api, int maxMessages = DefaultMaxMessages)
     {
-        if (!Utf8.IsValid(body))
+        var (request, error) = ParseDocument(body, root => ParseRoot(root, api, maxMessages));
+        return new OpenAIParseResult { Request = request, Error = error };
+    }
+
+    /// <summary>
+    /// A <c>POST /v1/moderations</c> body: <c>input</c> as a string or an array of strings or text parts (an image
+    /// part is an error, since a text classifier cannot judge it), and the optional <c>model</c>.
+    /// </summary>
+    public static (string Model, IReadOnlyList<string>? Inputs, OpenAIRequestError? Error) ParseModerationInput(ReadOnlyMemory<byte> body, string defaultModel, int maxInputs)
+    {
+        var (parsed, error) = ParseDocument(body, root => ParseModerationRoot(root, defaultModel, maxInputs));
+        return (parsed.Model ?? defaultModel, parsed.Inputs, error);
+    }
+
+    /// <summary>UTF-8 check, strict JSON, then <paramref name="read"/>; the first problem becomes the error.</summary>
+    private static (T? Value, OpenAIRequestError? Error) ParseDocument<T>(ReadOnlyMemory<byte> body, Func<JsonElement, T> read)
+    {
+        if (!Utf8.IsValid(body.Span))
         {
-            return Fail("The request body is not valid UTF-8.", null, OpenAIRequestError.InvalidJson);
+            return (default, new OpenAIRequestError("The request body is not valid UTF-8.", null, OpenAIRequestError.InvalidJson));
         }
 
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), DocumentOptions);
+            using var document = JsonDocument.Parse(body, DocumentOptions);
+            return (read(document.RootElement), null);
         }
         catch (JsonException e)
         {
             // The reader's message names the position and the problem; it carries nothing of the server.
-            return Fail($"The request body is not valid JSON: {e.Message}", null, OpenAIRequestError.InvalidJson);
+            return (default, new OpenAIRequestError($"The request body is not valid JSON: {e.Message}", null, OpenAIRequestError.InvalidJson));
+        }
+        catch (RequestFormatException e)
+        {
+            return (default, e.Error);
+        }
+    }
+
+    private static (string? Model, IReadOnlyList<string>? Inputs) ParseModerationRoot(JsonElement root, string defaultModel, int maxInputs)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid("The request body must be a JSON object.", null, OpenAIRequestError.InvalidType);
         }
 
-        using (document)
+        var model = OptionalString(root, "model", "model") ?? defaultModel;
+        if (!root.TryGetProperty("input", out var input) || input.ValueKind == JsonValueKind.Null)
         {
-            try
-            {
-                return new OpenAIParseResult { Request = ParseRoot(document.RootElement, api, maxMessages) };
-            }
-            catch (RequestFormatException e)
-            {
-                return new OpenAIParseResult { Error = e.Error };
-            }
+            throw Invalid("Missing required parameter: 'input'.", "input", OpenAIRequestError.MissingField);
         }
+
+        if (input.ValueKind == JsonValueKind.String)
+        {
+            return (model, [input.GetString()!]);
+        }
+
+        if (input.ValueKind != JsonValueKind.Array || input.GetArrayLength() == 0 || input.GetArrayLength() > maxInputs)
+        {
+            throw Invalid($"'input' must be a string or an array of 1 to {maxInputs} strings or text parts.", "input", OpenAIRequestError.InvalidValue);
+        }
+
+        var inputs = new List<string>();
+        var index = 0;
+        foreach (var item in input.EnumerateArray())
+        {
+            var path = Index("input", index++);
+            if (item.ValueKind == JsonValueKind.String)
+            {
+                inputs.Add(item.GetString()!);
+                continue;
+            }
+
+            ExpectKind(item, JsonValueKind.Object, path);
+            var type = RequiredString(item, "type", $"Missing required parameter: '{path}.type'.", path + ".type");
+            if (!string.Equals(type, "text", StringComparison.Ordinal))
+            {
+                throw Invalid($"'{path}' is a {type} part: this gateway's classifier moderates text only.", path, OpenAIRequestError.InvalidValue);
+            }
+
+            inputs.Add(RequiredString(item, "text", $"Missing required parameter: '{path}.text'.", path + ".text", allowEmpty: true));
+        }
+
+        return (model, inputs);
     }
 
     private static OpenAIRequest ParseRoot(JsonElement root, OpenAIApi api, int maxMessages)
@@ -368,9 +424,6 @@ public static class OpenAIRequestParser
     };
 
     private static string Index(string path, int index) => string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]");
-
-    private static OpenAIParseResult Fail(string message, string? param, string code) =>
-        new() { Error = new OpenAIRequestError(message, param, code) };
 
     private static RequestFormatException Invalid(string message, string? param, string code) => new(new OpenAIRequestError(message, param, code));
 

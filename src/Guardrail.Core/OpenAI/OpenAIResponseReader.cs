@@ -15,11 +15,11 @@ public static class OpenAIResponseReader
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>The choices, or null when the body is not a completion this gateway can read (then it cannot be checked).</summary>
-    public static IReadOnlyList<ResponseChoice>? ReadChoices(ReadOnlySpan<byte> body)
+    public static IReadOnlyList<ResponseChoice>? ReadChoices(ReadOnlyMemory<byte> body)
     {
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray(), Options);
+            using var document = JsonDocument.Parse(body, Options);
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("choices", out var choices)
                 || choices.ValueKind != JsonValueKind.Array)

@@ -9,7 +9,6 @@ namespace Guardrail.Gateway.Admin;
 /// </summary>
 internal sealed partial class AdminKeyFilter : IEndpointFilter
 {
-    private const string BearerPrefix = "Bearer ";
     private readonly AdminKeyStore _admins;
     private readonly GatewayKeyStore _clients;
     private readonly ILogger<AdminKeyFilter> _logger;
@@ -38,8 +37,7 @@ internal sealed partial class AdminKeyFilter : IEndpointFilter
             return new AdminErrorResult(StatusCodes.Status401Unauthorized, "The admin API needs an admin key: send 'Authorization: Bearer <admin key>' (Guardrail:Auth:AdminKeys).", "invalid_api_key");
         }
 
-        if (authorization.Count == 1 && authorization[0] is { } value && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
-            && _clients.TryAuthenticate(value.AsSpan(BearerPrefix.Length).Trim(), out _))
+        if (_clients.TryAuthenticate(authorization, out _))
         {
             LogRejected(_logger, "client key", http.Request.Path);
             return new AdminErrorResult(StatusCodes.Status403Forbidden, "This is a client gateway key; the admin API needs an admin key (Guardrail:Auth:AdminKeys).", "admin_key_required");

@@ -9,15 +9,10 @@ namespace Guardrail.Gateway.Authentication;
 /// </summary>
 internal sealed class AdminKeyStore
 {
-    private const string BearerPrefix = "Bearer ";
     private readonly GatewayKeyStore _keys;
 
     public AdminKeyStore(IEnumerable<AdminKeyOptions> keys) =>
         _keys = new GatewayKeyStore(keys.Select(k => new GatewayKeyOptions { Id = k.Id, Tenant = "admin", Key = k.Key, KeyHash = k.KeyHash }));
 
-    public bool IsAdmin(StringValues authorization) =>
-        authorization.Count == 1
-        && authorization[0] is { } value
-        && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
-        && _keys.TryAuthenticate(value.AsSpan(BearerPrefix.Length).Trim(), out _);
+    public bool IsAdmin(StringValues authorization) => _keys.TryAuthenticate(authorization, out _);
 }

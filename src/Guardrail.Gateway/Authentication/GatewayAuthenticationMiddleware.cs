@@ -9,8 +9,6 @@ namespace Guardrail.Gateway.Authentication;
 /// </summary>
 internal sealed partial class GatewayAuthenticationMiddleware
 {
-    private const string BearerPrefix = "Bearer ";
-
     private readonly RequestDelegate _next;
     private readonly GatewayKeyStore _keys;
     private readonly bool _allowAnonymous;
@@ -43,9 +41,7 @@ internal sealed partial class GatewayAuthenticationMiddleware
             return Reject(context, "You didn't provide an API key. Send your gateway key as 'Authorization: Bearer <key>'.");
         }
 
-        var value = header.Count == 1 ? header[0] : null;
-        if (value is null || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
-            || !_keys.TryAuthenticate(value.AsSpan(BearerPrefix.Length).Trim(), out var caller))
+        if (!_keys.TryAuthenticate(header, out var caller))
         {
             LogRejected(_logger, "invalid key", context.Request.Path);
             _metrics.AuthenticationFailed("invalid_key");

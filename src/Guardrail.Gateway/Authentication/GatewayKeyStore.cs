@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Guardrail.Gateway.Configuration;
+using Microsoft.Extensions.Primitives;
 
 namespace Guardrail.Gateway.Authentication;
 
@@ -13,6 +14,7 @@ internal sealed class GatewayKeyStore
 {
     public const int MinimumKeyLength = 16;
     private const string HashPrefix = "sha256:";
+    private const string BearerPrefix = "Bearer ";
 
     private readonly Entry[] _entries;
 
@@ -38,6 +40,19 @@ internal sealed class GatewayKeyStore
     }
 
     public int Count => _entries.Length;
+
+    /// <summary>
+    /// The caller named by an <c>Authorization: Bearer &lt;key&gt;</c> header: exactly one header value, the
+    /// <c>Bearer</c> scheme, a configured key. The one place that reads the header, for client and admin keys alike.
+    /// </summary>
+    public bool TryAuthenticate(StringValues authorization, [NotNullWhen(true)] out GatewayCaller? caller)
+    {
+        caller = null;
+        return authorization.Count == 1
+            && authorization[0] is { } value
+            && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            && TryAuthenticate(value.AsSpan(BearerPrefix.Length).Trim(), out caller);
+    }
 
     public bool TryAuthenticate(ReadOnlySpan<char> presentedKey, [NotNullWhen(true)] out GatewayCaller? caller)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Guardrail.Gateway.Metrics;
@@ -64,7 +63,4 @@ internal static class PrometheusTextFormatter
 
     private static string EscapeHelp(string help) =>
         help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    /// <summary>Formats a whole number the way the exposition format expects (no exponent, invariant culture).</summary>
-    public static string FormatCount(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

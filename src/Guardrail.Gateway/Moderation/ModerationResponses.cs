@@ -72,7 +72,7 @@ internal static class ModerationResponses
     /// </summary>
     public static byte[] RewriteBlockedChoices(ReadOnlySpan<byte> original, IReadOnlyDictionary<int, ModerationOutcome> blocked, string refusalText)
     {
-        var root = JsonNode.Parse(original.ToArray())!.AsObject();
+        var root = JsonNode.Parse(original)!.AsObject();
         foreach (var choice in root["choices"]!.AsArray().OfType<JsonObject>())
         {
             var index = choice["index"]?.GetValue<int>() ?? -1;

@@ -67,6 +67,22 @@ public sealed class ModerationsEndpointTests : IClassFixture<ModerationFixture>
     }
 
     [Fact]
+    public async Task Moderation_BodyOverTheLimit_Is413InOpenAIShape()
+    {
+        var settings = GatewayServer.ConfigurationFor(_fixture.Backend.BaseAddress);
+        settings["Guardrail:Limits:MaxRequestBodyBytes"] = "1024";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        using var client = gateway.CreateClient();
+        using var content = new StringContent("{\"input\":\"" + new string('a', 4096) + "\"}", Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync(new Uri("/v1/moderations", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("request_too_large", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Moderation_WithoutAKey_Is401()
     {
         using var response = await PostAsync("""{"input":"hello"}""", key: null);
