@@ -9,6 +9,7 @@ using Polly.CircuitBreaker;
 namespace Guardrail.Gateway.Tests.Caching;
 
 /// <summary>The breaker in front of Redis: a frozen Redis is skipped, counted, and used again once it answers.</summary>
+[Collection(RedisCollection.Name)]
 public sealed class GuardedVerdictCacheTests : IDisposable
 {
     private static readonly GuardVerdict Safe = new() { Outcome = GuardOutcome.Safe, UnsafeProbability = 0.01, RawOutput = "safe", ModelId = "m" };

@@ -3,6 +3,7 @@ using Guardrail.Gateway.Caching;
 
 namespace Guardrail.Gateway.Tests.Caching;
 
+[Collection(RedisCollection.Name)]
 public sealed class RedisClientTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
     private readonly RedisServerProcess _server = fixture.Server;

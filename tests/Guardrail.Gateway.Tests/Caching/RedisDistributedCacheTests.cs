@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Distributed;
 
 namespace Guardrail.Gateway.Tests.Caching;
 
+[Collection(RedisCollection.Name)]
 public sealed class RedisDistributedCacheTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
     private readonly RedisServerProcess _server = fixture.Server;

@@ -3,6 +3,7 @@ using Guardrail.Gateway.Caching;
 namespace Guardrail.Gateway.Tests.Caching;
 
 /// <summary>RedisClient when the server dies or freezes: commands fail fast, and the client recovers on its own.</summary>
+[Collection(RedisCollection.Name)]
 public sealed class RedisFailureTests
 {
     [Fact]

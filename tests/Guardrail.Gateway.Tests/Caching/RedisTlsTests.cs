@@ -2,6 +2,7 @@ using Guardrail.Gateway.Caching;
 
 namespace Guardrail.Gateway.Tests.Caching;
 
+[Collection(RedisCollection.Name)]
 public sealed class RedisTlsTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Guardrail.Gateway.Tests.Caching;
 /// Two real gateways (keyword-guard model through llama.cpp, SQLite audit) sharing one real redis-server: what one
 /// classified, the other reuses; Redis dying or freezing never fails a request.
 /// </summary>
+[Collection(RedisCollection.Name)]
 public sealed class VerdictCacheSharingTests : IAsyncLifetime
 {
     private RedisServerProcess _redis = null!;
