@@ -2,6 +2,9 @@
 
 GUARDRAIL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export GUARDRAIL_ROOT
+# The llama.cpp runtime, the Llama 3 vocabulary and synthesized test models live in the checkout's .cache unless
+# GUARDRAIL_CACHE_DIR names another folder; the gateway, the CLI and the tests find them through this variable.
+export GUARDRAIL_CACHE_DIR="${GUARDRAIL_CACHE_DIR:-$GUARDRAIL_ROOT/.cache}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

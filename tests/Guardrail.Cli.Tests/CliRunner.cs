@@ -24,15 +24,3 @@ internal static class CliRunner
         return (exitCode, output.ToString(), error.ToString());
     }
 }
-
-/// <summary>A unique scratch directory deleted on dispose.</summary>
-internal sealed class ScratchDirectory : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "guardrail-cli-" + Guid.NewGuid().ToString("N"));
-
-    public ScratchDirectory() => Directory.CreateDirectory(Path);
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}

@@ -3,7 +3,7 @@ using System.Globalization;
 using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Synthesis;
+using Guardrail.ModelSynthesis;
 using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Cli.Commands;

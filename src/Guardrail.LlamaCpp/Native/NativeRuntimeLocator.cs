@@ -1,59 +1,72 @@
 namespace Guardrail.LlamaCpp.Native;
 
 /// <summary>
-/// Finds the llama.cpp runtime installed by <c>scripts/native-runtime.sh</c>: the directory named by
-/// <c>GUARDRAIL_LLAMA_RUNTIME_DIR</c>, else <c>.cache/llama/runtime/{cpu|cuda}</c> under the cache root
-/// (<c>GUARDRAIL_CACHE_DIR</c>, else the <c>.cache</c> folder beside <c>Guardrail.sln</c> found by walking up from the
-/// application's base directory).
+/// Finds the llama.cpp runtime and the Llama 3 vocabulary installed by <c>scripts/native-runtime.sh</c>, in this
+/// order: the directory configured (<see cref="NativeRuntimeOptions.RuntimeDirectory"/>, checked by the caller), the
+/// <c>GUARDRAIL_LLAMA_RUNTIME_DIR</c> environment variable, <c>$GUARDRAIL_CACHE_DIR/llama</c> when that variable is set
+/// (the two commands set it to the checkout's <c>.cache</c>), <c>llama/</c> beside the application (where the build
+/// and the container image put it), and the user's cache <c>~/.cache/guardrail/llama</c> (or under
+/// <c>$XDG_CACHE_HOME</c>). It never looks for a source checkout: a deployed gateway has none.
 /// </summary>
-internal static class NativeRuntimeLocator
+public static class NativeRuntimeLocator
 {
     public const string RuntimeDirVariable = "GUARDRAIL_LLAMA_RUNTIME_DIR";
     public const string CacheDirVariable = "GUARDRAIL_CACHE_DIR";
     public const string InstallScript = "scripts/native-runtime.sh";
-    public const string SolutionFile = "Guardrail.sln";
 
     /// <summary>The runtime directory to try for the given flavour; the directory may not exist.</summary>
     /// <param name="gpu">True for the CUDA build (<c>runtime/cuda</c>), false for the CPU build.</param>
     public static string RuntimeDirectory(bool gpu)
     {
         var overridden = Environment.GetEnvironmentVariable(RuntimeDirVariable);
-        if (!string.IsNullOrWhiteSpace(overridden))
-        {
-            return Path.GetFullPath(overridden);
-        }
-
-        return Path.Combine(LlamaCacheDirectory(), "runtime", gpu ? "cuda" : "cpu");
+        return !string.IsNullOrWhiteSpace(overridden)
+            ? Path.GetFullPath(overridden)
+            : Path.Combine(LlamaCacheDirectory(), "runtime", gpu ? "cuda" : "cpu");
     }
 
-    /// <summary><c>&lt;cache&gt;/llama</c>: holds <c>runtime/</c>, <c>vocab/</c> and <c>include/</c>.</summary>
-    public static string LlamaCacheDirectory()
+    /// <summary>
+    /// The cache root: <c>GUARDRAIL_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/guardrail</c>, else
+    /// <c>~/.cache/guardrail</c>. It holds <c>llama/</c> (runtime, vocabulary, headers) and downloaded models.
+    /// </summary>
+    public static string CacheDirectory()
     {
-        var cache = Environment.GetEnvironmentVariable(CacheDirVariable);
-        if (!string.IsNullOrWhiteSpace(cache))
+        if (ConfiguredCacheDirectory() is { } cache)
         {
-            return Path.Combine(Path.GetFullPath(cache), "llama");
+            return cache;
         }
 
-        var root = FindRepositoryRoot(AppContext.BaseDirectory);
-        // Outside a source checkout (a published app) the cache sits beside the binaries.
-        return Path.Combine(root ?? AppContext.BaseDirectory, ".cache", "llama");
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var baseDirectory = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(baseDirectory, "guardrail");
+    }
+
+    /// <summary>
+    /// The folder holding <c>runtime/</c>, <c>vocab/</c> and <c>include/</c>: <c>$GUARDRAIL_CACHE_DIR/llama</c> when
+    /// that variable is set, else <c>llama/</c> beside the application when the build or image put one there, else
+    /// <c>&lt;user cache&gt;/llama</c>.
+    /// </summary>
+    public static string LlamaCacheDirectory()
+    {
+        if (ConfiguredCacheDirectory() is null)
+        {
+            var besideApp = Path.Combine(AppContext.BaseDirectory, "llama");
+            if (Directory.Exists(besideApp))
+            {
+                return besideApp;
+            }
+        }
+
+        return Path.Combine(CacheDirectory(), "llama");
     }
 
     /// <summary><c>&lt;cache&gt;/llama/vocab</c>: the Llama 3 vocab-only GGUF and its tokenizer test vectors.</summary>
     public static string VocabDirectory() => Path.Combine(LlamaCacheDirectory(), "vocab");
 
-    /// <summary>The nearest directory at or above <paramref name="start"/> that holds Guardrail.sln, or null.</summary>
-    public static string? FindRepositoryRoot(string start)
+    private static string? ConfiguredCacheDirectory()
     {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, SolutionFile)))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
+        var cache = Environment.GetEnvironmentVariable(CacheDirVariable);
+        return string.IsNullOrWhiteSpace(cache) ? null : Path.GetFullPath(cache);
     }
 }

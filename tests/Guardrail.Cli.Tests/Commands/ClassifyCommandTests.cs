@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Guardrail.LlamaCpp.Synthesis;
+using Guardrail.ModelSynthesis;
 
 namespace Guardrail.Cli.Tests.Commands;
 
@@ -10,7 +10,7 @@ namespace Guardrail.Cli.Tests.Commands;
 /// </summary>
 public sealed class ClassifyCommandTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
 

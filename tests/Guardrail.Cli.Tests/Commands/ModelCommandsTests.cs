@@ -1,10 +1,10 @@
-using Guardrail.LlamaCpp.Synthesis;
+using Guardrail.ModelSynthesis;
 
 namespace Guardrail.Cli.Tests.Commands;
 
 public sealed class ModelCommandsTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
 

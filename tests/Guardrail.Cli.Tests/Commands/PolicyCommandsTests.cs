@@ -2,30 +2,14 @@ namespace Guardrail.Cli.Tests.Commands;
 
 public sealed class PolicyCommandsTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
-
-    private static string RepositoryRoot
-    {
-        get
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Guardrail.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("No Guardrail.sln above the test binaries.");
-        }
-    }
 
     [Fact]
     public void Validate_ShippedPolicies_AreValid()
     {
-        var (exitCode, output, error) = CliRunner.Run("policy", "validate", Path.Combine(RepositoryRoot, "policies"));
+        var (exitCode, output, error) = CliRunner.Run("policy", "validate", RepositoryRoot.Combine("policies"));
 
         Assert.True(exitCode == 0, error);
         Assert.Contains("policies valid (default 'default')", output, StringComparison.Ordinal);
@@ -37,7 +21,7 @@ public sealed class PolicyCommandsTests : IDisposable
         var policies = Directory.CreateDirectory(Path.Combine(_scratch.Path, "policies"));
         File.WriteAllText(Path.Combine(policies.FullName, "default.yaml"), "id: default\ndefault: true\ntaxonomy: llama-guard-3\nthreshold: 1.5\ncategories:\n  S99: block\nbogus_key: 1\n");
 
-        var (exitCode, _, error) = CliRunner.Run("policy", "validate", policies.FullName, "--taxonomy", Path.Combine(RepositoryRoot, "taxonomy"));
+        var (exitCode, _, error) = CliRunner.Run("policy", "validate", policies.FullName, "--taxonomy", RepositoryRoot.Combine("taxonomy"));
 
         Assert.Equal(1, exitCode);
         Assert.Contains("default.yaml:4:", error, StringComparison.Ordinal);
@@ -49,7 +33,7 @@ public sealed class PolicyCommandsTests : IDisposable
     [Fact]
     public void Show_Policy_PrintsItsSettingsAndTheExactPrompt()
     {
-        var (exitCode, output, error) = CliRunner.Run("policy", "show", "permissive", "--dir", Path.Combine(RepositoryRoot, "policies"), "--message", "How do I bake bread?");
+        var (exitCode, output, error) = CliRunner.Run("policy", "show", "permissive", "--dir", RepositoryRoot.Combine("policies"), "--message", "How do I bake bread?");
 
         Assert.True(exitCode == 0, error);
         Assert.Contains("policy: permissive", output, StringComparison.Ordinal);
@@ -60,7 +44,7 @@ public sealed class PolicyCommandsTests : IDisposable
     [Fact]
     public void Show_UnknownPolicy_FailsNamingTheKnownOnes()
     {
-        var (exitCode, _, error) = CliRunner.Run("policy", "show", "nope", "--dir", Path.Combine(RepositoryRoot, "policies"));
+        var (exitCode, _, error) = CliRunner.Run("policy", "show", "nope", "--dir", RepositoryRoot.Combine("policies"));
 
         Assert.Equal(2, exitCode);
         Assert.Contains("default", error, StringComparison.Ordinal);

@@ -5,9 +5,7 @@ namespace Guardrail.Core.Tests.Policies;
 /// <summary>The repository's shipped files, and policies built from YAML text against the shipped taxonomy.</summary>
 internal static class PolicyTestFiles
 {
-    private static readonly Lazy<string> Root = new(FindRepositoryRoot);
-
-    public static string RepositoryRoot => Root.Value;
+    public static string RepositoryRoot => Guardrail.Testing.RepositoryRoot.Path;
 
     public static string ShippedPoliciesDirectory => Path.Combine(RepositoryRoot, "policies");
 
@@ -29,18 +27,5 @@ internal static class PolicyTestFiles
     {
         var text = yaml.Contains("default:", StringComparison.Ordinal) ? yaml : "default: true\n" + yaml;
         return Snapshot(("p.yaml", text)).Policies.Single();
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Guardrail.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Guardrail.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Guardrail.Gateway.Hosting;
-using Guardrail.Gateway.Tests.Infrastructure;
 
 namespace Guardrail.Gateway.Tests.Deployment;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Guardrail.Gateway.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace Guardrail.Gateway.Tests.Deployment;

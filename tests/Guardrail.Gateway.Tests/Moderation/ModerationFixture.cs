@@ -1,6 +1,6 @@
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Tests.Infrastructure;
-using Guardrail.LlamaCpp.Synthesis;
+using Guardrail.ModelSynthesis;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Guardrail.Gateway.Tests.Moderation;

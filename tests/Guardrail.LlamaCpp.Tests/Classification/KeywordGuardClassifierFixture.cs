@@ -1,7 +1,6 @@
 using Guardrail.LlamaCpp.Classification;
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Synthesis;
-using Guardrail.LlamaCpp.Tests.TestSupport;
+using Guardrail.ModelSynthesis;
 using Guardrail.Taxonomy;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,7 +22,7 @@ public sealed class KeywordGuardClassifierFixture : IDisposable
             new LlamaGuardClassifierOptions { ModelPath = ModelPath, ContextSize = 2048, GpuLayers = 0 },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
-        Taxonomy = TaxonomyLoader.LoadFile(Path.Combine(NativeRuntimeLocator.FindRepositoryRoot(AppContext.BaseDirectory) ?? ".", "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+        Taxonomy = TaxonomyLoader.LoadFile(RepositoryRoot.Combine("taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
     }
 
     public string ModelPath { get; }

@@ -2,7 +2,7 @@ using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Synthesis;
+using Guardrail.ModelSynthesis;
 using Guardrail.Taxonomy;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -5,8 +5,7 @@ using Guardrail.LlamaCpp.Classification;
 using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Synthesis;
-using Guardrail.LlamaCpp.Tests.TestSupport;
+using Guardrail.ModelSynthesis;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Guardrail.LlamaCpp.Tests.Classification;

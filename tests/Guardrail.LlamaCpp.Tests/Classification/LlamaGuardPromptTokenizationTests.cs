@@ -1,7 +1,6 @@
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Inference;
-using Guardrail.LlamaCpp.Native;
 using Guardrail.LlamaCpp.Tests.TestSupport;
 using Guardrail.Taxonomy;
 
@@ -21,9 +20,7 @@ public sealed class LlamaGuardPromptTokenizationTests
 
     private static readonly Lazy<IReadOnlyList<HazardCategory>> Categories = new(() =>
     {
-        var root = NativeRuntimeLocator.FindRepositoryRoot(AppContext.BaseDirectory)
-            ?? throw new InvalidOperationException("Guardrail.sln not found above the test directory.");
-        return TaxonomyLoader.LoadFile(Path.Combine(root, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow().Categories;
+        return TaxonomyLoader.LoadFile(RepositoryRoot.Combine("taxonomy", "llama-guard-3.yaml")).GetValueOrThrow().Categories;
     });
 
     private readonly VocabModelFixture _fixture;

@@ -1,6 +1,5 @@
 using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Tests.TestSupport;
 
 namespace Guardrail.LlamaCpp.Tests.Gguf;
 

@@ -7,7 +7,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Tests.TestSupport;
 
 namespace Guardrail.LlamaCpp.Tests.Native;
 

@@ -1,5 +1,4 @@
 using Guardrail.LlamaCpp.Native;
-using Guardrail.LlamaCpp.Tests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Guardrail.LlamaCpp.Tests.Native;
@@ -108,17 +107,18 @@ public sealed class NativeRuntimeTests : IDisposable
     }
 
     [Fact]
-    public void RuntimeDirectory_DefaultLocation_IsUnderTheRepositoryCache()
+    public void RuntimeDirectory_CacheVariableSet_IsUnderThatCache()
     {
-        var root = NativeRuntimeLocator.FindRepositoryRoot(AppContext.BaseDirectory);
+        // The test environment points GUARDRAIL_CACHE_DIR at the checkout's .cache (Guardrail.Testing.TestEnvironment).
+        var cache = Environment.GetEnvironmentVariable(NativeRuntimeLocator.CacheDirVariable);
 
-        Assert.NotNull(root);
-        Assert.True(File.Exists(Path.Combine(root, "Guardrail.sln")));
-        if (Environment.GetEnvironmentVariable(NativeRuntimeLocator.RuntimeDirVariable) is null
-            && Environment.GetEnvironmentVariable(NativeRuntimeLocator.CacheDirVariable) is null)
+        Assert.False(string.IsNullOrWhiteSpace(cache));
+        if (Environment.GetEnvironmentVariable(NativeRuntimeLocator.RuntimeDirVariable) is null)
         {
-            Assert.Equal(Path.Combine(root, ".cache", "llama", "runtime", "cpu"), NativeRuntimeLocator.RuntimeDirectory(gpu: false));
-            Assert.Equal(Path.Combine(root, ".cache", "llama", "runtime", "cuda"), NativeRuntimeLocator.RuntimeDirectory(gpu: true));
+            Assert.Equal(Path.Combine(Path.GetFullPath(cache), "llama", "runtime", "cpu"), NativeRuntimeLocator.RuntimeDirectory(gpu: false));
+            Assert.Equal(Path.Combine(Path.GetFullPath(cache), "llama", "runtime", "cuda"), NativeRuntimeLocator.RuntimeDirectory(gpu: true));
         }
+
+        Assert.Equal(Path.Combine(Path.GetFullPath(cache), "llama", "vocab"), NativeRuntimeLocator.VocabDirectory());
     }
 }

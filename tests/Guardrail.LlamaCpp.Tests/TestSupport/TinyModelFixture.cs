@@ -1,5 +1,5 @@
 using Guardrail.LlamaCpp.Inference;
-using Guardrail.LlamaCpp.Synthesis;
+using Guardrail.ModelSynthesis;
 
 namespace Guardrail.LlamaCpp.Tests.TestSupport;
 

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Guardrail.LlamaCpp.Gguf;
+
+namespace Guardrail.ModelSynthesis;
+
+/// <summary>Writes synthesized models to disk: random weights for a preset shape, or a keyword guard.</summary>
+internal static class SyntheticModelBuilder
+{
+    /// <summary>
+    /// Writes a random-weight model of <paramref name="preset"/>'s shape to <paramref name="outputPath"/> (atomically):
+    /// F16 as generated, or quantized through <paramref name="quantize"/> from a temporary F16 file.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="quantize"/> converts an F16 GGUF (first path) to the requested format (second path); it is only
+    /// called when <paramref name="quantization"/> is not F16 (llama.cpp's <c>llama_model_quantize</c> in production).
+    /// </remarks>
+    public static void BuildRandom(
+        string outputPath,
+        SynthPreset preset,
+        SynthQuantization quantization,
+        ulong seed,
+        LlamaVocabularyMetadata vocabulary,
+        Action<string, string, SynthQuantization>? quantize,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        var name = string.Create(CultureInfo.InvariantCulture, $"synthetic {preset.Name} (random, seed {seed})");
+        var source = new RandomTensorSource(seed);
+        var shape = preset.Shape with { VocabularySize = vocabulary.TokenCount };
+        var extra = new KeyValuePair<string, GgufValue>[]
+        {
+            new("general.description", GgufValue.FromString($"Random weights in the shape of {preset.Name}; its verdicts are noise, its cost is real.")),
+        };
+
+        if (quantization == SynthQuantization.F16)
+        {
+            AtomicFile.Write(outputPath, stream => LlamaModelFileWriter.Write(
+                stream, name, shape, vocabulary, LlamaModelFileWriter.FileTypeMostlyF16, source, extra, cancellationToken));
+            return;
+        }
+
+        if (quantize is null)
+        {
+            throw new ArgumentNullException(nameof(quantize), $"Quantizing to {quantization} needs the native llama.cpp quantizer.");
+        }
+
+        var full = Path.GetFullPath(outputPath);
+        var directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        var f16 = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.f16.partial");
+        try
+        {
+            using (var stream = new FileStream(f16, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            {
+                LlamaModelFileWriter.Write(stream, name, shape, vocabulary, LlamaModelFileWriter.FileTypeMostlyF16, source, extra, cancellationToken);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var quantized = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+            try
+            {
+                quantize(f16, quantized, quantization);
+                File.Move(quantized, full, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(quantized);
+            }
+        }
+        finally
+        {
+            File.Delete(f16);
+        }
+    }
+
+    /// <summary>Resolves <paramref name="spec"/> against the tokenizer and writes the keyword guard (atomically).</summary>
+    /// <exception cref="KeywordGuardSpecException">A word has no single-token form, or a token clashes.</exception>
+    public static KeywordGuardPlan BuildKeywordGuard(
+        string outputPath,
+        KeywordGuardSpec spec,
+        LlamaVocabularyMetadata vocabulary,
+        ISynthTokenizer tokenizer,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var plan = KeywordGuardPlan.Create(spec, tokenizer, vocabulary);
+        var weights = new KeywordGuardWeights(plan);
+        var extra = new KeyValuePair<string, GgufValue>[]
+        {
+            new("general.description", GgufValue.FromString("Hand-weighted keyword guard: answers like Llama Guard 3 from trigger tokens; for tests only.")),
+            new("guardrail.keyword_guard.spec", GgufValue.FromString(spec.ToString())),
+        };
+        AtomicFile.Write(outputPath, stream => LlamaModelFileWriter.Write(
+            stream, $"synthetic keyword guard ({spec})", weights.Shape, vocabulary, LlamaModelFileWriter.FileTypeMostlyF16, weights, extra, cancellationToken));
+        return plan;
+    }
+}
