@@ -15,8 +15,8 @@ public sealed record SqliteAuditStoreOptions
     /// is an error rather than an empty log. Default true.</summary>
     public bool CreateIfMissing { get; init; } = true;
 
-    /// <summary>Retention applied to records that do not name their own. Default <see cref="AuditContentRetention.Redacted"/>.</summary>
-    public AuditContentRetention ContentRetention { get; init; } = AuditContentRetention.Redacted;
+    /// <summary>Retention applied to records that do not name their own. Default <see cref="ContentRetention.Redacted"/>.</summary>
+    public ContentRetention ContentRetention { get; init; } = ContentRetention.Redacted;
 
     /// <summary>Records older than this many days are deleted by the purge. 0 keeps records forever. Default 0;
     /// range 0 to 36500.</summary>

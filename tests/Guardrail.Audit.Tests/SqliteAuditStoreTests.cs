@@ -4,6 +4,9 @@ using Guardrail.Audit.Labelling;
 using Guardrail.Audit.Querying;
 using Guardrail.Audit.Tests.TestSupport;
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Tests;
 
@@ -99,12 +102,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         var ids = new AuditIdGenerator(TimeProvider.System);
         var t0 = AuditRecords.Epoch;
         var a = AuditRecords.Simple(time: t0, tenant: "team-a", ids: ids);
-        var b = AuditRecords.Simple(time: t0.AddHours(1), tenant: "team-b", direction: AuditDirection.Response, ids: ids);
-        var c = AuditRecords.Simple(time: t0.AddHours(2), verdict: AuditVerdict.Unsafe, action: AuditAction.Block,
+        var b = AuditRecords.Simple(time: t0.AddHours(1), tenant: "team-b", direction: CheckDirection.Response, ids: ids);
+        var c = AuditRecords.Simple(time: t0.AddHours(2), verdict: GuardOutcome.Unsafe, action: ModerationAction.Block,
             categories: ["S1", "S10"], policy: "strict", ids: ids);
-        var d = AuditRecords.Simple(time: t0.AddHours(3), verdict: AuditVerdict.Unsafe, action: AuditAction.Flag,
+        var d = AuditRecords.Simple(time: t0.AddHours(3), verdict: GuardOutcome.Unsafe, action: ModerationAction.Flag,
             categories: ["S10"], ids: ids);
-        var e = AuditRecords.Simple(time: t0.AddHours(4), verdict: AuditVerdict.Error, action: AuditAction.Block, ids: ids);
+        var e = AuditRecords.Simple(time: t0.AddHours(4), verdict: GuardOutcome.Error, action: ModerationAction.Block, ids: ids);
         await StoreFactory.WriteAllAsync(store, [a, b, c, d, e]);
         await store.LabelAsync(d.Id, new AuditLabelRequest { Label = AuditLabel.Confirmed, Reviewer = "r" }, CancellationToken.None);
 
@@ -114,15 +117,15 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal([a.Id, b.Id, c.Id, d.Id, e.Id], await Ids(new AuditQuery()));
         Assert.Equal([b.Id, c.Id], await Ids(new AuditQuery { Since = t0.AddHours(1), Until = t0.AddHours(3) }));
         Assert.Equal([b.Id], await Ids(new AuditQuery { Tenant = "team-b" }));
-        Assert.Equal([b.Id], await Ids(new AuditQuery { Direction = AuditDirection.Response }));
-        Assert.Equal([c.Id, e.Id], await Ids(new AuditQuery { Action = AuditAction.Block }));
-        Assert.Equal([e.Id], await Ids(new AuditQuery { Verdict = AuditVerdict.Error }));
+        Assert.Equal([b.Id], await Ids(new AuditQuery { Direction = CheckDirection.Response }));
+        Assert.Equal([c.Id, e.Id], await Ids(new AuditQuery { Action = ModerationAction.Block }));
+        Assert.Equal([e.Id], await Ids(new AuditQuery { Verdict = GuardOutcome.Error }));
         Assert.Equal([c.Id], await Ids(new AuditQuery { Category = "S1" }));
         Assert.Equal([c.Id, d.Id], await Ids(new AuditQuery { Category = "S10" }));
         Assert.Equal([c.Id], await Ids(new AuditQuery { PolicyId = "strict" }));
         Assert.Equal([d.Id], await Ids(new AuditQuery { Label = AuditLabel.Confirmed }));
         Assert.Equal([a.Id, b.Id, c.Id, e.Id], await Ids(new AuditQuery { UnlabelledOnly = true }));
-        Assert.Equal([c.Id], await Ids(new AuditQuery { Action = AuditAction.Block, Category = "S10" }));
+        Assert.Equal([c.Id], await Ids(new AuditQuery { Action = ModerationAction.Block, Category = "S10" }));
         Assert.Empty(await Ids(new AuditQuery { Tenant = "nobody" }));
     }
 
@@ -230,12 +233,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         await using var store = await StoreFactory.OpenAsync(_directory);
         var ids = new AuditIdGenerator(TimeProvider.System);
         var t0 = AuditRecords.Epoch;
-        var labelled = AuditRecords.Simple(time: t0, verdict: AuditVerdict.Unsafe, action: AuditAction.Block, categories: ["S1", "S2"], ids: ids);
+        var labelled = AuditRecords.Simple(time: t0, verdict: GuardOutcome.Unsafe, action: ModerationAction.Block, categories: ["S1", "S2"], ids: ids);
         await StoreFactory.WriteAllAsync(store, [
             labelled,
-            AuditRecords.Simple(time: t0.AddMinutes(1), verdict: AuditVerdict.Unsafe, action: AuditAction.Block, categories: ["S1"], ids: ids),
-            AuditRecords.Simple(time: t0.AddMinutes(2), direction: AuditDirection.Response, ids: ids),
-            AuditRecords.Simple(time: t0.AddDays(2), verdict: AuditVerdict.Unsafe, action: AuditAction.Flag, categories: ["S9"], ids: ids),
+            AuditRecords.Simple(time: t0.AddMinutes(1), verdict: GuardOutcome.Unsafe, action: ModerationAction.Block, categories: ["S1"], ids: ids),
+            AuditRecords.Simple(time: t0.AddMinutes(2), direction: CheckDirection.Response, ids: ids),
+            AuditRecords.Simple(time: t0.AddDays(2), verdict: GuardOutcome.Unsafe, action: ModerationAction.Flag, categories: ["S9"], ids: ids),
         ]);
         await store.LabelAsync(labelled.Id, new AuditLabelRequest { Label = AuditLabel.FalsePositive, Reviewer = "r" }, CancellationToken.None);
 
@@ -254,7 +257,7 @@ public sealed class SqliteAuditStoreTests : IDisposable
     {
         var clock = new FakeTimeProvider(AuditRecords.Epoch.AddDays(3));
         await using var store = await StoreFactory.OpenAsync(_directory, timeProvider: clock);
-        var record = AuditRecords.Simple(verdict: AuditVerdict.Safe);
+        var record = AuditRecords.Simple(verdict: GuardOutcome.Safe);
         await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
 
         var labelled = await store.LabelAsync(record.Id, new AuditLabelRequest

@@ -1,4 +1,5 @@
 using Guardrail.Auditing;
+using Guardrail.Classification;
 
 namespace Guardrail.Audit.Export;
 
@@ -43,26 +44,26 @@ internal static class EvaluationSetWriter
             json.WriteEndObject();
             json.WriteString("policy_id", r.PolicyId);
             json.WriteString("policy_version", r.PolicyVersion);
-            json.WriteString("content_retention", (r.ContentRetention ?? AuditContentRetention.Full).ToWire());
+            json.WriteString("content_retention", (r.ContentRetention ?? ContentRetention.Full).ToWire());
             json.WriteEndObject();
         }, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    internal static bool TryDeriveExpected(AuditRecord r, AuditLabel label, out AuditVerdict verdict, out IReadOnlyList<string> categories)
+    internal static bool TryDeriveExpected(AuditRecord r, AuditLabel label, out GuardOutcome verdict, out IReadOnlyList<string> categories)
     {
         switch (label)
         {
-            case AuditLabel.Confirmed when r.Verdict != AuditVerdict.Error:
+            case AuditLabel.Confirmed when r.Verdict != GuardOutcome.Error:
                 verdict = r.Verdict;
-                categories = r.Verdict == AuditVerdict.Unsafe ? r.Categories : [];
+                categories = r.Verdict == GuardOutcome.Unsafe ? r.Categories : [];
                 return true;
             case AuditLabel.FalsePositive:
-                verdict = AuditVerdict.Safe;
+                verdict = GuardOutcome.Safe;
                 categories = [];
                 return true;
             case AuditLabel.FalseNegative:
-                verdict = AuditVerdict.Unsafe;
+                verdict = GuardOutcome.Unsafe;
                 categories = r.LabelCategories;
                 return true;
             default:

@@ -1,4 +1,7 @@
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Querying;
 
@@ -17,11 +20,11 @@ public sealed record AuditQuery
 
     public string? Tenant { get; init; }
 
-    public AuditDirection? Direction { get; init; }
+    public CheckDirection? Direction { get; init; }
 
-    public AuditAction? Action { get; init; }
+    public ModerationAction? Action { get; init; }
 
-    public AuditVerdict? Verdict { get; init; }
+    public GuardOutcome? Verdict { get; init; }
 
     /// <summary>Decisions that named this category code.</summary>
     public string? Category { get; init; }

@@ -9,15 +9,15 @@ namespace Guardrail.Audit.Retention;
 /// otherwise serialise behind the single writer, and content the store must not keep never sits in the queue.</remarks>
 internal static class ContentRetentionApplier
 {
-    public static AuditRecord Apply(AuditRecord record, AuditContentRetention defaultMode)
+    public static AuditRecord Apply(AuditRecord record, ContentRetention defaultMode)
     {
         var mode = record.ContentRetention ?? defaultMode;
         var content = record.Content ?? "";
         var kept = mode switch
         {
-            AuditContentRetention.Full => record.Content,
-            AuditContentRetention.Redacted => record.Content is null ? null : ContentRedactor.Redact(record.Content),
-            AuditContentRetention.Hash or AuditContentRetention.None => null,
+            ContentRetention.Full => record.Content,
+            ContentRetention.Redacted => record.Content is null ? null : ContentRedactor.Redact(record.Content),
+            ContentRetention.Hash or ContentRetention.None => null,
             _ => throw new ArgumentOutOfRangeException(nameof(defaultMode), mode, "Unknown content retention mode."),
         };
 

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 using Microsoft.Data.Sqlite;
 
 namespace Guardrail.Audit.Storage;
@@ -70,7 +73,7 @@ internal static class AuditRecordRows
         p[18].Value = record.Truncated ? 1 : 0;
         p[19].Value = (object?)record.RequestId ?? DBNull.Value;
         p[20].Value = (object?)record.Content ?? DBNull.Value;
-        p[21].Value = (record.ContentRetention ?? AuditContentRetention.None).ToWire();
+        p[21].Value = (record.ContentRetention ?? ContentRetention.None).ToWire();
         p[22].Value = record.ContentHash ?? throw new InvalidOperationException("A stored record needs its content hash.");
         p[23].Value = (object?)record.Label?.ToWire() ?? DBNull.Value;
         p[24].Value = record.LabelCategories.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(record.LabelCategories);
@@ -89,22 +92,22 @@ internal static class AuditRecordRows
         KeyId = NullableString(reader, 3),
         Route = reader.GetString(4),
         Model = reader.GetString(5),
-        Direction = Parse<AuditDirection>(reader.GetString(6), AuditNames.TryParseDirection),
-        Verdict = Parse<AuditVerdict>(reader.GetString(7), AuditNames.TryParseVerdict),
-        Action = Parse<AuditAction>(reader.GetString(8), AuditNames.TryParseAction),
+        Direction = Parse<CheckDirection>(reader.GetString(6), AuditNames.TryParseDirection),
+        Verdict = Parse<GuardOutcome>(reader.GetString(7), AuditNames.TryParseVerdict),
+        Action = Parse<ModerationAction>(reader.GetString(8), AuditNames.TryParseAction),
         Categories = ReadCodes(reader.GetString(9)),
         UnsafeProbability = reader.GetDouble(10),
         Threshold = reader.GetDouble(11),
         PolicyId = reader.GetString(12),
         PolicyVersion = reader.GetString(13),
-        ShadowAction = reader.IsDBNull(14) ? null : Parse<AuditAction>(reader.GetString(14), AuditNames.TryParseAction),
+        ShadowAction = reader.IsDBNull(14) ? null : Parse<ModerationAction>(reader.GetString(14), AuditNames.TryParseAction),
         ClassifierModel = NullableString(reader, 15),
         ClassificationLatency = TimeSpan.FromTicks(reader.GetInt64(16)),
         CacheHit = reader.GetInt64(17) != 0,
         Truncated = reader.GetInt64(18) != 0,
         RequestId = NullableString(reader, 19),
         Content = NullableString(reader, 20),
-        ContentRetention = Parse<AuditContentRetention>(reader.GetString(21), AuditNames.TryParseRetention),
+        ContentRetention = Parse<ContentRetention>(reader.GetString(21), AuditNames.TryParseRetention),
         ContentHash = reader.GetString(22),
         Label = reader.IsDBNull(23) ? null : Parse<AuditLabel>(reader.GetString(23), AuditNames.TryParseLabel),
         LabelCategories = reader.IsDBNull(24) ? [] : ReadCodes(reader.GetString(24)),

@@ -1,4 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Auditing;
 
@@ -6,26 +9,26 @@ namespace Guardrail.Auditing;
 /// <remarks>Stable strings rather than enum numbers, so that a reordered enum cannot change stored data.</remarks>
 public static class AuditNames
 {
-    public static string ToWire(this AuditDirection value) => value switch
+    public static string ToWire(this CheckDirection value) => value switch
     {
-        AuditDirection.Prompt => "prompt",
-        AuditDirection.Response => "response",
+        CheckDirection.Prompt => "prompt",
+        CheckDirection.Response => "response",
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
     };
 
-    public static string ToWire(this AuditVerdict value) => value switch
+    public static string ToWire(this GuardOutcome value) => value switch
     {
-        AuditVerdict.Safe => "safe",
-        AuditVerdict.Unsafe => "unsafe",
-        AuditVerdict.Error => "error",
+        GuardOutcome.Safe => "safe",
+        GuardOutcome.Unsafe => "unsafe",
+        GuardOutcome.Error => "error",
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
     };
 
-    public static string ToWire(this AuditAction value) => value switch
+    public static string ToWire(this ModerationAction value) => value switch
     {
-        AuditAction.Allow => "allow",
-        AuditAction.Flag => "flag",
-        AuditAction.Block => "block",
+        ModerationAction.Allow => "allow",
+        ModerationAction.Flag => "flag",
+        ModerationAction.Block => "block",
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
     };
 
@@ -37,28 +40,28 @@ public static class AuditNames
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
     };
 
-    public static string ToWire(this AuditContentRetention value) => value switch
+    public static string ToWire(this ContentRetention value) => value switch
     {
-        AuditContentRetention.Full => "full",
-        AuditContentRetention.Redacted => "redacted",
-        AuditContentRetention.Hash => "hash",
-        AuditContentRetention.None => "none",
+        ContentRetention.Full => "full",
+        ContentRetention.Redacted => "redacted",
+        ContentRetention.Hash => "hash",
+        ContentRetention.None => "none",
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
     };
 
-    public static bool TryParseDirection([NotNullWhen(true)] string? text, out AuditDirection value) =>
+    public static bool TryParseDirection([NotNullWhen(true)] string? text, out CheckDirection value) =>
         TryParse(text, out value);
 
-    public static bool TryParseVerdict([NotNullWhen(true)] string? text, out AuditVerdict value) =>
+    public static bool TryParseVerdict([NotNullWhen(true)] string? text, out GuardOutcome value) =>
         TryParse(text, out value);
 
-    public static bool TryParseAction([NotNullWhen(true)] string? text, out AuditAction value) =>
+    public static bool TryParseAction([NotNullWhen(true)] string? text, out ModerationAction value) =>
         TryParse(text, out value);
 
     public static bool TryParseLabel([NotNullWhen(true)] string? text, out AuditLabel value) =>
         TryParse(text, out value);
 
-    public static bool TryParseRetention([NotNullWhen(true)] string? text, out AuditContentRetention value) =>
+    public static bool TryParseRetention([NotNullWhen(true)] string? text, out ContentRetention value) =>
         TryParse(text, out value);
 
     private static bool TryParse<T>([NotNullWhen(true)] string? text, out T value)
@@ -83,11 +86,11 @@ public static class AuditNames
     private static string Wire<T>(T value)
         where T : struct, Enum => value switch
         {
-            AuditDirection d => d.ToWire(),
-            AuditVerdict v => v.ToWire(),
-            AuditAction a => a.ToWire(),
+            CheckDirection d => d.ToWire(),
+            GuardOutcome v => v.ToWire(),
+            ModerationAction a => a.ToWire(),
             AuditLabel l => l.ToWire(),
-            AuditContentRetention r => r.ToWire(),
+            ContentRetention r => r.ToWire(),
             _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
         };
 }

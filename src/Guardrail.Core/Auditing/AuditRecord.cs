@@ -1,3 +1,7 @@
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
+
 namespace Guardrail.Auditing;
 
 /// <summary>One moderation decision as the audit log keeps it.</summary>
@@ -25,11 +29,11 @@ public sealed record AuditRecord
     /// <summary>The model the client asked for.</summary>
     public required string Model { get; init; }
 
-    public required AuditDirection Direction { get; init; }
+    public required CheckDirection Direction { get; init; }
 
-    public required AuditVerdict Verdict { get; init; }
+    public required GuardOutcome Verdict { get; init; }
 
-    public required AuditAction Action { get; init; }
+    public required ModerationAction Action { get; init; }
 
     /// <summary>Hazard category codes the classifier named (for example <c>S1</c>), in its order.</summary>
     public IReadOnlyList<string> Categories { get; init; } = [];
@@ -46,7 +50,7 @@ public sealed record AuditRecord
     public required string PolicyVersion { get; init; }
 
     /// <summary>What the shadow policy would have done; null when the policy has none.</summary>
-    public AuditAction? ShadowAction { get; init; }
+    public ModerationAction? ShadowAction { get; init; }
 
     public string? ClassifierModel { get; init; }
 
@@ -61,12 +65,12 @@ public sealed record AuditRecord
     public string? RequestId { get; init; }
 
     /// <summary>The conversation text as the classifier saw it. The store keeps it per retention mode; read back it
-    /// is what was kept (null for <see cref="AuditContentRetention.Hash"/> and <see cref="AuditContentRetention.None"/>).</summary>
+    /// is what was kept (null for <see cref="ContentRetention.Hash"/> and <see cref="ContentRetention.None"/>).</summary>
     public string? Content { get; init; }
 
     /// <summary>Retention for this record; null means the store's default. Lets a policy keep less than the default.
     /// Read back it is the mode that was applied.</summary>
-    public AuditContentRetention? ContentRetention { get; init; }
+    public ContentRetention? ContentRetention { get; init; }
 
     /// <summary>Lower-case hex SHA-256 of the UTF-8 content as given (of the empty string when there was none). Set by
     /// the store.</summary>

@@ -199,41 +199,22 @@ public sealed class ModerationPipeline
             KeyId = context.KeyId,
             Route = context.RouteId,
             Model = context.Model,
-            Direction = decision.Direction == CheckDirection.Prompt ? AuditDirection.Prompt : AuditDirection.Response,
-            Verdict = verdict.Outcome switch
-            {
-                GuardOutcome.Safe => AuditVerdict.Safe,
-                GuardOutcome.Unsafe => AuditVerdict.Unsafe,
-                _ => AuditVerdict.Error,
-            },
-            Action = ToAudit(decision.Action),
+            Direction = decision.Direction,
+            Verdict = verdict.Outcome,
+            Action = decision.Action,
             Categories = decision.Categories.Count > 0 ? [.. decision.Categories.Select(c => c.Code)] : verdict.Categories,
             // The store keeps a number; an error verdict has none, and its verdict column says so.
             UnsafeProbability = verdict.UnsafeProbability ?? 0,
             Threshold = decision.Threshold,
             PolicyId = decision.PolicyId,
             PolicyVersion = decision.PolicyHash,
-            ShadowAction = decision.Shadow is { } shadow ? ToAudit(shadow.Action) : null,
+            ShadowAction = decision.Shadow?.Action,
             ClassifierModel = verdict.ModelId,
             ClassificationLatency = verdict.Latency,
             Truncated = verdict.Truncated,
             RequestId = context.RequestId,
             Content = RenderForReview(conversation),
-            ContentRetention = outcome.Policy.ContentRetention switch
-            {
-                ContentRetention.Full => AuditContentRetention.Full,
-                ContentRetention.Redacted => AuditContentRetention.Redacted,
-                ContentRetention.Hash => AuditContentRetention.Hash,
-                ContentRetention.None => AuditContentRetention.None,
-                _ => null,
-            },
+            ContentRetention = outcome.Policy.ContentRetention,
         };
     }
-
-    private static AuditAction ToAudit(ModerationAction action) => action switch
-    {
-        ModerationAction.Block => AuditAction.Block,
-        ModerationAction.Flag => AuditAction.Flag,
-        _ => AuditAction.Allow,
-    };
 }

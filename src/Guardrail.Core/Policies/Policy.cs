@@ -1,3 +1,4 @@
+using Guardrail.Auditing;
 using Guardrail.Conversations;
 using Guardrail.Taxonomy;
 
@@ -61,8 +62,8 @@ public sealed record Policy
     /// <summary>A policy evaluated beside this one and recorded, never enforced; null for none.</summary>
     public string? Shadow { get; init; }
 
-    /// <summary>How much content the audit record keeps for this policy's decisions.</summary>
-    public ContentRetention ContentRetention { get; init; } = ContentRetention.Inherit;
+    /// <summary>How much content the audit record keeps for this policy's decisions; null (the default) keeps the audit store's mode.</summary>
+    public ContentRetention? ContentRetention { get; init; }
 
     /// <summary>The file the policy came from (relative to the policies directory).</summary>
     public string SourceFile { get; init; } = string.Empty;

@@ -38,7 +38,7 @@ public static class PolicyDescriber
             ? "(only by id or as the default)"
             : $"tenants {List(policy.AppliesTo.Tenants)}, models {List(policy.AppliesTo.Models)}, routes {List(policy.AppliesTo.Routes)}");
         Line(text, "shadow", policy.Shadow ?? "(none)");
-        Line(text, "content retention", Name(policy.ContentRetention));
+        Line(text, "content retention", policy.ContentRetention is { } retention ? Name(retention) : "inherit");
         text.Append("categories:\n");
         var width = policy.Categories.Max(static category => category.Code.Length);
         foreach (var category in policy.Categories)

@@ -1,3 +1,5 @@
+using Guardrail.Auditing;
+
 namespace Guardrail.Policies;
 
 /// <summary>A policy file read on its own, before its taxonomy and the other policies are known.</summary>
@@ -51,5 +53,5 @@ internal sealed record PolicyDraft
 
     public PolicySourcePosition? ShadowPosition { get; init; }
 
-    public ContentRetention ContentRetention { get; init; } = ContentRetention.Inherit;
+    public ContentRetention? ContentRetention { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Guardrail.Auditing;
 using Guardrail.Taxonomy;
 using YamlDotNet.Core;
 
@@ -54,7 +55,6 @@ internal static partial class PolicyFileParser
 
     private static readonly Dictionary<string, ContentRetention> Retentions = new(StringComparer.Ordinal)
     {
-        ["inherit"] = ContentRetention.Inherit,
         ["full"] = ContentRetention.Full,
         ["redacted"] = ContentRetention.Redacted,
         ["hash"] = ContentRetention.Hash,
@@ -135,7 +135,8 @@ internal static partial class PolicyFileParser
             AppliesTo = ReadAppliesTo(fields, file.Path, errors),
             Shadow = shadow,
             ShadowPosition = fields.Position("shadow"),
-            ContentRetention = fields.Choice("content_retention", Retentions) ?? ContentRetention.Inherit,
+            // "inherit" (the default) keeps the audit store's configured mode: no override.
+            ContentRetention = fields.Node("content_retention") is YamlTreeScalar { Value: "inherit" } ? null : fields.Choice("content_retention", Retentions, alsoAccepted: "inherit"),
         };
     }
 

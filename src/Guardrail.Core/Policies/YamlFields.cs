@@ -121,7 +121,7 @@ internal sealed class YamlFields
     }
 
     /// <summary>Reads one of <paramref name="names"/> (the YAML spelling of each value).</summary>
-    public T? Choice<T>(string key, IReadOnlyDictionary<string, T> names)
+    public T? Choice<T>(string key, IReadOnlyDictionary<string, T> names, string? alsoAccepted = null)
         where T : struct
     {
         if (!_values.TryGetValue(key, out var node))
@@ -129,10 +129,11 @@ internal sealed class YamlFields
             return null;
         }
 
-        return ReadChoice(node, key, names);
+        return ReadChoice(node, key, names, alsoAccepted);
     }
 
-    public T? ReadChoice<T>(YamlTreeNode node, string what, IReadOnlyDictionary<string, T> names)
+    // alsoAccepted: a name the caller handles itself (such as "inherit", meaning no value), listed first in the error.
+    public T? ReadChoice<T>(YamlTreeNode node, string what, IReadOnlyDictionary<string, T> names, string? alsoAccepted = null)
         where T : struct
     {
         if (node is YamlTreeScalar scalar && names.TryGetValue(scalar.Value, out var value))
@@ -141,7 +142,8 @@ internal sealed class YamlFields
         }
 
         var shown = node is YamlTreeScalar text ? $"'{text.Value}'" : "a list or mapping";
-        _errors.Add(_file, node, $"{what} must be one of {string.Join(", ", names.Keys)}, not {shown}");
+        IEnumerable<string> accepted = alsoAccepted is null ? names.Keys : [alsoAccepted, .. names.Keys];
+        _errors.Add(_file, node, $"{what} must be one of {string.Join(", ", accepted)}, not {shown}");
         return null;
     }
 

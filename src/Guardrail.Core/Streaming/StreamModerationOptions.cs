@@ -1,25 +1,14 @@
 using System.Globalization;
 
+using Guardrail.Policies;
+
 namespace Guardrail.Streaming;
 
-/// <summary>How a streamed response is held back while it is checked.</summary>
-public enum StreamModerationMode
-{
-    /// <summary>Text is held back and released once a passed check has covered it (the default).</summary>
-    Window,
-
-    /// <summary>Nothing is released until the whole response passed its final check.</summary>
-    Buffer,
-
-    /// <summary>Everything is forwarded at once; checks run alongside and are reported, never enforced.</summary>
-    Monitor,
-}
-
-/// <summary>Settings of the stream moderator, independent of policies (the gateway maps a policy onto them).</summary>
+/// <summary>Settings of the stream moderator: the policy's streaming mode and window, and the gateway's memory bounds.</summary>
 public sealed record StreamModerationOptions
 {
-    /// <summary>Hold-back mode. Default <see cref="StreamModerationMode.Window"/>.</summary>
-    public StreamModerationMode Mode { get; init; } = StreamModerationMode.Window;
+    /// <summary>Hold-back mode. Default <see cref="StreamingMode.Window"/>.</summary>
+    public StreamingMode Mode { get; init; } = StreamingMode.Window;
 
     /// <summary>Unchecked characters of one choice that trigger a check. At least 1; default 400.</summary>
     public int WindowChars { get; init; } = 400;

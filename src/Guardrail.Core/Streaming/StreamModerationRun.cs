@@ -1,6 +1,7 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Guardrail.Policies;
 
 namespace Guardrail.Streaming;
 
@@ -25,7 +26,7 @@ internal sealed class StreamModerationRun
     private readonly ArrayBufferWriter<byte> _pending = new();
     private readonly List<StreamFlag> _flags = [];
 
-    private StreamModerationMode _mode;
+    private StreamingMode _mode;
     private CancellationToken _cancellationToken;
     private long _heldBytes;
     private bool _doneSeen;
@@ -184,7 +185,7 @@ internal sealed class StreamModerationRun
         {
             // Keep-alive comments carry no content: sent at once even past held text, so a long hold does not
             // look like a dead connection to the client. Other data-less events keep their place.
-            if (_mode == StreamModerationMode.Monitor || _held.Count == 0 || (sseEvent.IsContentFree && sseEvent.Comments.Count > 0))
+            if (_mode == StreamingMode.Monitor || _held.Count == 0 || (sseEvent.IsContentFree && sseEvent.Comments.Count > 0))
             {
                 Emit(sseEvent.Raw);
             }
@@ -239,7 +240,7 @@ internal sealed class StreamModerationRun
             return false;
         }
 
-        if (_mode != StreamModerationMode.Buffer)
+        if (_mode != StreamingMode.Buffer)
         {
             foreach (var (choice, _) in ends)
             {
@@ -267,7 +268,7 @@ internal sealed class StreamModerationRun
     private async ValueTask<bool> HandleUnreadableAsync(SseEvent sseEvent, string? error)
     {
         _unreadable++;
-        if (_mode == StreamModerationMode.Monitor)
+        if (_mode == StreamingMode.Monitor)
         {
             Emit(sseEvent.Raw);
             return true;
@@ -288,7 +289,7 @@ internal sealed class StreamModerationRun
 
     private async ValueTask<bool> CheckBudgetAsync()
     {
-        if (_mode == StreamModerationMode.Monitor || _heldBytes <= _options.MaxBufferedBytes)
+        if (_mode == StreamingMode.Monitor || _heldBytes <= _options.MaxBufferedBytes)
         {
             return true;
         }
@@ -304,7 +305,7 @@ internal sealed class StreamModerationRun
 
         // Failing open: release what is held and go on as in monitor mode (checks still run and are recorded).
         _failedOpen = true;
-        _mode = StreamModerationMode.Monitor;
+        _mode = StreamingMode.Monitor;
         Release(all: true);
         await FlushAsync();
         return true;
@@ -326,7 +327,7 @@ internal sealed class StreamModerationRun
             }
         }
 
-        Release(all: _mode == StreamModerationMode.Buffer);
+        Release(all: _mode == StreamingMode.Buffer);
         return true;
     }
 
@@ -353,7 +354,7 @@ internal sealed class StreamModerationRun
         transcript.CheckedUpTo = end;
         if (answer.Blocked)
         {
-            if (_mode != StreamModerationMode.Monitor)
+            if (_mode != StreamingMode.Monitor)
             {
                 SetBlock(StreamBlockReason.Check, transcript.Index, answer.Guardrail);
                 return false;
@@ -381,7 +382,7 @@ internal sealed class StreamModerationRun
 
     private void EmitOrHold(ReadOnlyMemory<byte> raw, (int Choice, long End)[] ends, List<int> finishing)
     {
-        if (_mode == StreamModerationMode.Monitor)
+        if (_mode == StreamingMode.Monitor)
         {
             Emit(raw);
             MarkFinishReleased(finishing);
@@ -418,7 +419,7 @@ internal sealed class StreamModerationRun
 
     private bool IsCovered(HeldEvent held)
     {
-        if (_mode == StreamModerationMode.Buffer)
+        if (_mode == StreamingMode.Buffer)
         {
             return false;
         }

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Guardrail.Audit.Querying;
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Gateway.Admin;
 
@@ -56,9 +59,9 @@ internal static class DecisionQueryParser
             Since = Time("since"),
             Until = Time("until"),
             Tenant = Get("tenant"),
-            Direction = Enum<AuditDirection>("direction", AuditNames.TryParseDirection, "prompt, response"),
-            Action = Enum<AuditAction>("action", AuditNames.TryParseAction, "allow, flag, block"),
-            Verdict = Enum<AuditVerdict>("verdict", AuditNames.TryParseVerdict, "safe, unsafe, error"),
+            Direction = Enum<CheckDirection>("direction", AuditNames.TryParseDirection, "prompt, response"),
+            Action = Enum<ModerationAction>("action", AuditNames.TryParseAction, "allow, flag, block"),
+            Verdict = Enum<GuardOutcome>("verdict", AuditNames.TryParseVerdict, "safe, unsafe, error"),
             Category = Category(),
             PolicyId = Get("policy"),
             Label = Enum<AuditLabel>("label", AuditNames.TryParseLabel, "false_positive, false_negative, confirmed"),

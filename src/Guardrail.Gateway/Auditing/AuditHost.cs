@@ -26,7 +26,7 @@ internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
         _options = new SqliteAuditStoreOptions
         {
             DatabasePath = Path.GetFullPath(options.Audit.DatabasePath, environment.ContentRootPath),
-            ContentRetention = AuditNames.TryParseRetention(options.Audit.ContentRetention.ToLowerInvariant(), out var retention) ? retention : AuditContentRetention.Redacted,
+            ContentRetention = options.Audit.ContentRetention,
             RetentionDays = options.Audit.RetentionDays,
         };
     }

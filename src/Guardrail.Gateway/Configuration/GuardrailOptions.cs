@@ -1,3 +1,5 @@
+using Guardrail.Auditing;
+
 namespace Guardrail.Gateway.Configuration;
 
 /// <summary>
@@ -206,7 +208,7 @@ public sealed class AuditSettings
     public string DatabasePath { get; init; } = "data/audit.db";
 
     /// <summary>How much content is kept: <c>Full</c>, <c>Redacted</c> (default), <c>Hash</c> or <c>None</c>. A policy may override it.</summary>
-    public string ContentRetention { get; init; } = "Redacted";
+    public ContentRetention ContentRetention { get; init; } = ContentRetention.Redacted;
 
     /// <summary>Days a decision is kept; 0 (default) keeps them forever.</summary>
     public int RetentionDays { get; init; }

@@ -34,12 +34,7 @@ internal sealed partial class StreamResponseModerator
         var settings = policy.Streaming;
         var moderator = new StreamModerator(new StreamModerationOptions
         {
-            Mode = settings.Mode switch
-            {
-                StreamingMode.Buffer => StreamModerationMode.Buffer,
-                StreamingMode.Monitor => StreamModerationMode.Monitor,
-                _ => StreamModerationMode.Window,
-            },
+            Mode = settings.Mode,
             WindowChars = settings.WindowChars,
             OverlapChars = Math.Min(settings.OverlapChars, settings.WindowChars - 1),
             MaxBufferedBytes = _maxBufferedBytes,

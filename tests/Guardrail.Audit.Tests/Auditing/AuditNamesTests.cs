@@ -1,4 +1,7 @@
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Tests.Auditing;
 
@@ -7,11 +10,11 @@ public sealed class AuditNamesTests
     [Fact]
     public void ToWire_EveryValue_ParsesBack()
     {
-        Assert.All(Enum.GetValues<AuditDirection>(), v => Assert.True(AuditNames.TryParseDirection(v.ToWire(), out var p) && p == v));
-        Assert.All(Enum.GetValues<AuditVerdict>(), v => Assert.True(AuditNames.TryParseVerdict(v.ToWire(), out var p) && p == v));
-        Assert.All(Enum.GetValues<AuditAction>(), v => Assert.True(AuditNames.TryParseAction(v.ToWire(), out var p) && p == v));
+        Assert.All(Enum.GetValues<CheckDirection>(), v => Assert.True(AuditNames.TryParseDirection(v.ToWire(), out var p) && p == v));
+        Assert.All(Enum.GetValues<GuardOutcome>(), v => Assert.True(AuditNames.TryParseVerdict(v.ToWire(), out var p) && p == v));
+        Assert.All(Enum.GetValues<ModerationAction>(), v => Assert.True(AuditNames.TryParseAction(v.ToWire(), out var p) && p == v));
         Assert.All(Enum.GetValues<AuditLabel>(), v => Assert.True(AuditNames.TryParseLabel(v.ToWire(), out var p) && p == v));
-        Assert.All(Enum.GetValues<AuditContentRetention>(), v => Assert.True(AuditNames.TryParseRetention(v.ToWire(), out var p) && p == v));
+        Assert.All(Enum.GetValues<ContentRetention>(), v => Assert.True(AuditNames.TryParseRetention(v.ToWire(), out var p) && p == v));
     }
 
     [Theory]

@@ -4,6 +4,9 @@ using Guardrail.Audit.Labelling;
 using Guardrail.Audit.Querying;
 using Guardrail.Audit.Tests.TestSupport;
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Tests.Export;
 
@@ -18,7 +21,7 @@ public sealed class AuditExportTests : IDisposable
     [Fact]
     public async Task ExportAsync_JsonLines_EveryFieldParsesBack()
     {
-        var record = AuditRecords.Full() with { ContentRetention = AuditContentRetention.Full, Content = Awkward };
+        var record = AuditRecords.Full() with { ContentRetention = ContentRetention.Full, Content = Awkward };
         await using var store = await StoreFactory.OpenAsync(_directory);
         await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
         var output = new StringWriter();
@@ -64,7 +67,7 @@ public sealed class AuditExportTests : IDisposable
     [Fact]
     public async Task ExportAsync_Csv_QuotesPerRfc4180AndParsesBack()
     {
-        var record = AuditRecords.Full() with { ContentRetention = AuditContentRetention.Full, Content = Awkward, LabelNote = "=HYPERLINK(\"http://x\")" };
+        var record = AuditRecords.Full() with { ContentRetention = ContentRetention.Full, Content = Awkward, LabelNote = "=HYPERLINK(\"http://x\")" };
         await using var store = await StoreFactory.OpenAsync(_directory);
         await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
         var output = new StringWriter();
@@ -114,14 +117,14 @@ public sealed class AuditExportTests : IDisposable
     {
         await using var store = await StoreFactory.OpenAsync(_directory);
         var ids = new AuditIdGenerator(TimeProvider.System);
-        var confirmedUnsafe = AuditRecords.Simple(verdict: AuditVerdict.Unsafe, action: AuditAction.Block, categories: ["S1"], content: "c1", ids: ids);
+        var confirmedUnsafe = AuditRecords.Simple(verdict: GuardOutcome.Unsafe, action: ModerationAction.Block, categories: ["S1"], content: "c1", ids: ids);
         var confirmedSafe = AuditRecords.Simple(content: "c2", ids: ids);
-        var falsePositive = AuditRecords.Simple(verdict: AuditVerdict.Unsafe, action: AuditAction.Block, categories: ["S9"], content: "c3", ids: ids);
-        var falseNegative = AuditRecords.Simple(direction: AuditDirection.Response, content: "c4", ids: ids);
+        var falsePositive = AuditRecords.Simple(verdict: GuardOutcome.Unsafe, action: ModerationAction.Block, categories: ["S9"], content: "c3", ids: ids);
+        var falseNegative = AuditRecords.Simple(direction: CheckDirection.Response, content: "c4", ids: ids);
         var falseNegativeNoCategory = AuditRecords.Simple(content: "c5", ids: ids);
         var unlabelled = AuditRecords.Simple(content: "c6", ids: ids);
-        var hashed = AuditRecords.Simple(content: "c7", ids: ids) with { ContentRetention = AuditContentRetention.Hash };
-        var confirmedError = AuditRecords.Simple(verdict: AuditVerdict.Error, action: AuditAction.Block, content: "c8", ids: ids);
+        var hashed = AuditRecords.Simple(content: "c7", ids: ids) with { ContentRetention = ContentRetention.Hash };
+        var confirmedError = AuditRecords.Simple(verdict: GuardOutcome.Error, action: ModerationAction.Block, content: "c8", ids: ids);
         await StoreFactory.WriteAllAsync(store, [confirmedUnsafe, confirmedSafe, falsePositive, falseNegative,
             falseNegativeNoCategory, unlabelled, hashed, confirmedError]);
         async Task Label(AuditRecord r, AuditLabel label, params string[] categories) =>

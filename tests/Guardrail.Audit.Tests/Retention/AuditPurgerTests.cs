@@ -1,6 +1,8 @@
 using Guardrail.Audit.Querying;
 using Guardrail.Audit.Tests.TestSupport;
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Tests.Retention;
 
@@ -47,8 +49,8 @@ public sealed class AuditPurgerTests : IDisposable
         var ids = new AuditIdGenerator(TimeProvider.System);
         for (var i = 0; i < 4_500; i++)
         {
-            await store.WriteAsync(AuditRecords.Simple(time: now.AddDays(-2), verdict: AuditVerdict.Unsafe,
-                action: AuditAction.Block, categories: ["S1"], ids: ids), AuditDurability.Normal, CancellationToken.None);
+            await store.WriteAsync(AuditRecords.Simple(time: now.AddDays(-2), verdict: GuardOutcome.Unsafe,
+                action: ModerationAction.Block, categories: ["S1"], ids: ids), AuditDurability.Normal, CancellationToken.None);
         }
 
         await store.WriteAsync(AuditRecords.Simple(time: now, ids: ids), AuditDurability.Full, CancellationToken.None);

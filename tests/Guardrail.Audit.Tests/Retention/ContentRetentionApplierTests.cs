@@ -20,9 +20,9 @@ public sealed class ContentRetentionApplierTests : IDisposable
     [Fact]
     public async Task WriteAsync_RedactedDefault_StoresNoEmailPhoneCardOrKey()
     {
-        var stored = await WriteAndReadAsync(AuditContentRetention.Redacted, recordMode: null);
+        var stored = await WriteAndReadAsync(ContentRetention.Redacted, recordMode: null);
 
-        Assert.Equal(AuditContentRetention.Redacted, stored.ContentRetention);
+        Assert.Equal(ContentRetention.Redacted, stored.ContentRetention);
         Assert.NotNull(stored.Content);
         Assert.StartsWith("user: I'm [EMAIL]", stored.Content, StringComparison.Ordinal);
         Assert.All(Leaks, leak => Assert.DoesNotContain(leak, stored.Content, StringComparison.Ordinal));
@@ -31,11 +31,11 @@ public sealed class ContentRetentionApplierTests : IDisposable
     }
 
     [Theory]
-    [InlineData(AuditContentRetention.Hash)]
-    [InlineData(AuditContentRetention.None)]
-    public async Task WriteAsync_HashOrNone_StoresNoContentButTheHash(AuditContentRetention mode)
+    [InlineData(ContentRetention.Hash)]
+    [InlineData(ContentRetention.None)]
+    public async Task WriteAsync_HashOrNone_StoresNoContentButTheHash(ContentRetention mode)
     {
-        var stored = await WriteAndReadAsync(AuditContentRetention.Full, recordMode: mode);
+        var stored = await WriteAndReadAsync(ContentRetention.Full, recordMode: mode);
 
         Assert.Equal(mode, stored.ContentRetention);
         Assert.Null(stored.Content);
@@ -49,7 +49,7 @@ public sealed class ContentRetentionApplierTests : IDisposable
     [Fact]
     public async Task WriteAsync_Full_KeepsContentAsGiven()
     {
-        var stored = await WriteAndReadAsync(AuditContentRetention.Full, recordMode: null);
+        var stored = await WriteAndReadAsync(ContentRetention.Full, recordMode: null);
 
         Assert.Equal(Sensitive, stored.Content);
         Assert.Single(await SearchAsync("call"));
@@ -58,9 +58,9 @@ public sealed class ContentRetentionApplierTests : IDisposable
     [Fact]
     public void Apply_RecordModeGiven_OverridesTheDefault()
     {
-        var record = AuditRecords.Simple(content: Sensitive) with { ContentRetention = AuditContentRetention.Full };
+        var record = AuditRecords.Simple(content: Sensitive) with { ContentRetention = ContentRetention.Full };
 
-        var applied = ContentRetentionApplier.Apply(record, AuditContentRetention.None);
+        var applied = ContentRetentionApplier.Apply(record, ContentRetention.None);
 
         Assert.Equal(Sensitive, applied.Content);
     }
@@ -68,13 +68,13 @@ public sealed class ContentRetentionApplierTests : IDisposable
     [Fact]
     public void Apply_NoContent_HashesTheEmptyString()
     {
-        var applied = ContentRetentionApplier.Apply(AuditRecords.Simple(content: null), AuditContentRetention.Redacted);
+        var applied = ContentRetentionApplier.Apply(AuditRecords.Simple(content: null), ContentRetention.Redacted);
 
         Assert.Null(applied.Content);
         Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", applied.ContentHash);
     }
 
-    private async Task<AuditRecord> WriteAndReadAsync(AuditContentRetention storeMode, AuditContentRetention? recordMode)
+    private async Task<AuditRecord> WriteAndReadAsync(ContentRetention storeMode, ContentRetention? recordMode)
     {
         var record = AuditRecords.Simple(content: Sensitive) with { ContentRetention = recordMode };
         await using var store = await StoreFactory.OpenAsync(_directory, o => o with { ContentRetention = storeMode });

@@ -28,7 +28,7 @@ public static class CrashWriterProgram
         var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
         {
             DatabasePath = args[1],
-            ContentRetention = AuditContentRetention.Full,
+            ContentRetention = ContentRetention.Full,
             PurgeInterval = TimeSpan.Zero,
         });
         var output = Console.Out;

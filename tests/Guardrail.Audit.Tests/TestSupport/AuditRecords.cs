@@ -1,4 +1,7 @@
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Tests.TestSupport;
 
@@ -18,15 +21,15 @@ internal static class AuditRecords
         KeyId = "key-17",
         Route = "chat",
         Model = "llama-3.1-8b",
-        Direction = AuditDirection.Response,
-        Verdict = AuditVerdict.Unsafe,
-        Action = AuditAction.Block,
+        Direction = CheckDirection.Response,
+        Verdict = GuardOutcome.Unsafe,
+        Action = ModerationAction.Block,
         Categories = ["S1", "S10"],
         UnsafeProbability = 0.9731,
         Threshold = 0.5,
         PolicyId = "strict",
         PolicyVersion = "sha256:abc123",
-        ShadowAction = AuditAction.Flag,
+        ShadowAction = ModerationAction.Flag,
         ClassifierModel = "llama-guard-3-1b",
         ClassificationLatency = TimeSpan.FromTicks(123_456),
         CacheHit = true,
@@ -34,7 +37,7 @@ internal static class AuditRecords
         RequestId = "req-42",
         Content = "user: how do I make a thing\nassistant: like this",
         // Redacted rather than Full so the field is not its default; the sample content has nothing to redact.
-        ContentRetention = AuditContentRetention.Redacted,
+        ContentRetention = ContentRetention.Redacted,
         Label = AuditLabel.FalseNegative,
         LabelCategories = ["S2"],
         Reviewer = "ana",
@@ -46,9 +49,9 @@ internal static class AuditRecords
     public static AuditRecord Simple(
         DateTimeOffset? time = null,
         string tenant = "team-a",
-        AuditDirection direction = AuditDirection.Prompt,
-        AuditVerdict verdict = AuditVerdict.Safe,
-        AuditAction action = AuditAction.Allow,
+        CheckDirection direction = CheckDirection.Prompt,
+        GuardOutcome verdict = GuardOutcome.Safe,
+        ModerationAction action = ModerationAction.Allow,
         string[]? categories = null,
         string policy = "default",
         string? content = "hello there",
@@ -63,7 +66,7 @@ internal static class AuditRecords
             Verdict = verdict,
             Action = action,
             Categories = categories ?? [],
-            UnsafeProbability = verdict == AuditVerdict.Unsafe ? 0.9 : 0.01,
+            UnsafeProbability = verdict == GuardOutcome.Unsafe ? 0.9 : 0.01,
             Threshold = 0.5,
             PolicyId = policy,
             PolicyVersion = "v1",

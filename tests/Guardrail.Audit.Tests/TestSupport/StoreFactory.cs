@@ -15,7 +15,7 @@ internal static class StoreFactory
         var options = new SqliteAuditStoreOptions
         {
             DatabasePath = directory.File(name),
-            ContentRetention = AuditContentRetention.Full,
+            ContentRetention = ContentRetention.Full,
             PurgeInterval = TimeSpan.Zero,
         };
         return SqliteAuditStore.OpenAsync(configure is null ? options : configure(options), timeProvider, loggerFactory);

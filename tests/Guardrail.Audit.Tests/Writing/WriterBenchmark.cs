@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Guardrail.Audit.Tests.TestSupport;
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Policies;
 
 namespace Guardrail.Audit.Tests.Writing;
 
@@ -18,7 +20,7 @@ internal static class WriterBenchmark
     {
         var records = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
         var producers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
-        var retention = AuditContentRetention.Redacted;
+        var retention = ContentRetention.Redacted;
         if (args.Length > 2 && !AuditNames.TryParseRetention(args[2], out retention))
         {
             await Console.Error.WriteLineAsync("retention must be full, redacted, hash or none");
@@ -42,7 +44,7 @@ internal static class WriterBenchmark
             {
                 while (Interlocked.Decrement(ref remaining) >= 0)
                 {
-                    var record = AuditRecords.Simple(verdict: AuditVerdict.Unsafe, action: AuditAction.Block,
+                    var record = AuditRecords.Simple(verdict: GuardOutcome.Unsafe, action: ModerationAction.Block,
                         categories: ["S1"], content: content, ids: ids);
                     await store.WriteAsync(record, durability, CancellationToken.None);
                 }

@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Guardrail.Audit;
 using Guardrail.Auditing;
+using Guardrail.Classification;
 using Guardrail.Cli.Commands;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 
 namespace Guardrail.Cli.Tests.Audit;
 
@@ -21,14 +24,14 @@ public sealed class AuditCommandsTests : IAsyncLifetime
     {
         Directory.CreateDirectory(_directory);
         _db = Path.Combine(_directory, "audit.db");
-        _allowedOld = Record(Now.AddDays(-3), "team-b", AuditDirection.Prompt, AuditVerdict.Safe, AuditAction.Allow, [], "bake some bread");
-        _flagged = Record(Now.AddHours(-2), "team-a", AuditDirection.Response, AuditVerdict.Unsafe, AuditAction.Flag, ["S10"], "a rude reply");
-        _blockedViolent = Record(Now.AddHours(-1), "team-a", AuditDirection.Prompt, AuditVerdict.Unsafe, AuditAction.Block, ["S1", "S9"],
+        _allowedOld = Record(Now.AddDays(-3), "team-b", CheckDirection.Prompt, GuardOutcome.Safe, ModerationAction.Allow, [], "bake some bread");
+        _flagged = Record(Now.AddHours(-2), "team-a", CheckDirection.Response, GuardOutcome.Unsafe, ModerationAction.Flag, ["S10"], "a rude reply");
+        _blockedViolent = Record(Now.AddHours(-1), "team-a", CheckDirection.Prompt, GuardOutcome.Unsafe, ModerationAction.Block, ["S1", "S9"],
             "how to hurt someone, \"quietly\"\nwith details");
         await using var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
         {
             DatabasePath = _db,
-            ContentRetention = AuditContentRetention.Full,
+            ContentRetention = ContentRetention.Full,
             PurgeInterval = TimeSpan.Zero,
         });
         foreach (var record in new[] { _allowedOld, _flagged, _blockedViolent })
@@ -229,7 +232,7 @@ public sealed class AuditCommandsTests : IAsyncLifetime
         return (exit, output.ToString(), error.ToString());
     }
 
-    private AuditRecord Record(DateTimeOffset time, string tenant, AuditDirection direction, AuditVerdict verdict, AuditAction action,
+    private AuditRecord Record(DateTimeOffset time, string tenant, CheckDirection direction, GuardOutcome verdict, ModerationAction action,
         string[] categories, string content) => new()
         {
             Id = _ids.Next(),
@@ -241,9 +244,9 @@ public sealed class AuditCommandsTests : IAsyncLifetime
             Verdict = verdict,
             Action = action,
             Categories = categories,
-            UnsafeProbability = verdict == AuditVerdict.Unsafe ? 0.93 : 0.02,
+            UnsafeProbability = verdict == GuardOutcome.Unsafe ? 0.93 : 0.02,
             Threshold = 0.5,
-            PolicyId = action == AuditAction.Block ? "strict" : "default",
+            PolicyId = action == ModerationAction.Block ? "strict" : "default",
             PolicyVersion = "v1",
             Content = content,
         };

@@ -1,3 +1,4 @@
+using Guardrail.Auditing;
 using Guardrail.Policies;
 
 namespace Guardrail.Core.Tests.Policies;

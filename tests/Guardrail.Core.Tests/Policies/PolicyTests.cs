@@ -70,7 +70,7 @@ public sealed class PolicyTests
         Assert.Equal(new StreamingSettings { Mode = StreamingMode.Window, WindowChars = 1000, OverlapChars = 200 }, policy.Streaming);
         Assert.Equal(ErrorAction.Block, policy.OnError);
         Assert.Equal(BlockedPromptResponse.Error, policy.BlockedPromptResponse);
-        Assert.Equal(ContentRetention.Inherit, policy.ContentRetention);
+        Assert.Null(policy.ContentRetention);
         Assert.Equal(Policy.DefaultRefusalText, policy.RefusalText);
         Assert.True(policy.AppliesTo.IsEmpty);
         Assert.Null(policy.Shadow);

@@ -1,4 +1,5 @@
 using System.Text;
+using Guardrail.Policies;
 using Guardrail.Streaming;
 
 namespace Guardrail.Core.Tests.Streaming;
@@ -59,7 +60,7 @@ public sealed class StreamModeratorGatedTests
         var log = new StreamLog();
         var upstream = new GatedUpstream();
         using var downstream = new RecordingDownstream(log);
-        var moderator = new StreamModerator(new StreamModerationOptions { Mode = StreamModerationMode.Monitor });
+        var moderator = new StreamModerator(new StreamModerationOptions { Mode = StreamingMode.Monitor });
         var run = moderator.RunAsync(upstream, downstream, new KeywordCheck(log).CheckAsync, CancellationToken.None);
 
         var first = Event(ChatStreams.ChunkJson(0, content: "a bomb"));

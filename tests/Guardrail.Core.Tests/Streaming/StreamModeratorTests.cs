@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Guardrail.Policies;
 using Guardrail.Streaming;
 
 namespace Guardrail.Core.Tests.Streaming;
@@ -118,7 +119,7 @@ public sealed class StreamModeratorTests
     public async Task RunAsync_BufferModeSafe_NothingWrittenBeforeTheOneFinalCheck()
     {
         var body = ChatStreams.Chat(ChatStreams.Words(SafeText), usage: true);
-        var options = new StreamModerationOptions { Mode = StreamModerationMode.Buffer, WindowChars = 10, OverlapChars = 2 };
+        var options = new StreamModerationOptions { Mode = StreamingMode.Buffer, WindowChars = 10, OverlapChars = 2 };
 
         var (result, downstream, log) = await RunAsync(options, ChatStreams.PerEvent(body));
 
@@ -135,7 +136,7 @@ public sealed class StreamModeratorTests
     public async Task RunAsync_BufferModeTrigger_OnlyTheContentFilterChunkAndDone()
     {
         var body = ChatStreams.Chat(ChatStreams.Words(BlockedText));
-        var options = new StreamModerationOptions { Mode = StreamModerationMode.Buffer };
+        var options = new StreamModerationOptions { Mode = StreamingMode.Buffer };
 
         var (result, downstream, _) = await RunAsync(options, ChatStreams.RandomChunks(body, seed: 3));
 
@@ -150,7 +151,7 @@ public sealed class StreamModeratorTests
     public async Task RunAsync_MonitorModeTrigger_ForwardsEverythingAndReportsTheFlag()
     {
         var body = ChatStreams.Chat(ChatStreams.Words(BlockedText));
-        var options = SmallWindow with { Mode = StreamModerationMode.Monitor };
+        var options = SmallWindow with { Mode = StreamingMode.Monitor };
 
         var (result, downstream, log) = await RunAsync(options, ChatStreams.PerEvent(body));
 
@@ -344,7 +345,7 @@ public sealed class StreamModeratorTests
     public async Task RunAsync_BufferLimitFailClosed_BlockedWithNothingReleased()
     {
         var body = ChatStreams.Chat(ChatStreams.Words(SafeText + " " + SafeText));
-        var options = new StreamModerationOptions { Mode = StreamModerationMode.Buffer, MaxEventBytes = 512, MaxBufferedBytes = 1024 };
+        var options = new StreamModerationOptions { Mode = StreamingMode.Buffer, MaxEventBytes = 512, MaxBufferedBytes = 1024 };
 
         var (result, downstream, log) = await RunAsync(options, ChatStreams.PerEvent(body));
 
@@ -359,7 +360,7 @@ public sealed class StreamModeratorTests
     public async Task RunAsync_BufferLimitFailOpen_ReleasesAndContinuesAsMonitor()
     {
         var body = ChatStreams.Chat(ChatStreams.Words(SafeText + " bomb " + SafeText));
-        var options = new StreamModerationOptions { Mode = StreamModerationMode.Buffer, MaxEventBytes = 512, MaxBufferedBytes = 1024 };
+        var options = new StreamModerationOptions { Mode = StreamingMode.Buffer, MaxEventBytes = 512, MaxBufferedBytes = 1024 };
         var log = new StreamLog();
 
         var (result, downstream) = await RunWithAsync(options, ChatStreams.PerEvent(body), log, new KeywordCheck(log) { BlockFaults = false });
@@ -462,7 +463,7 @@ public sealed class StreamModeratorTests
     {
         var body = "data: {oops\n\n" + ChatStreams.Chat(["Hi"]);
 
-        var (result, downstream, log) = await RunAsync(new StreamModerationOptions { Mode = StreamModerationMode.Monitor }, ChatStreams.OneChunk(body));
+        var (result, downstream, log) = await RunAsync(new StreamModerationOptions { Mode = StreamingMode.Monitor }, ChatStreams.OneChunk(body));
 
         Assert.Equal(StreamModerationOutcome.Completed, result.Outcome);
         Assert.Equal(1, result.UnreadableChunks);

@@ -1,5 +1,8 @@
 using Guardrail.Auditing;
+using Guardrail.Classification;
+using Guardrail.Conversations;
 using Guardrail.Gateway.Admin;
+using Guardrail.Policies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -17,9 +20,9 @@ public sealed class DecisionQueryParserTests
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), q.Since);
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 8, 0, 0, TimeSpan.Zero), q.Until);
         Assert.Equal("team-a", q.Tenant);
-        Assert.Equal(AuditDirection.Prompt, q.Direction);
-        Assert.Equal(AuditAction.Block, q.Action);
-        Assert.Equal(AuditVerdict.Unsafe, q.Verdict);
+        Assert.Equal(CheckDirection.Prompt, q.Direction);
+        Assert.Equal(ModerationAction.Block, q.Action);
+        Assert.Equal(GuardOutcome.Unsafe, q.Verdict);
         Assert.Equal("S1", q.Category);
         Assert.Equal("default", q.PolicyId);
         Assert.Equal(AuditLabel.FalsePositive, q.Label);
@@ -54,7 +57,7 @@ public sealed class DecisionQueryParserTests
         var parsed = Parse("format=csv&action=flag", paging: false, extra: ["format"]);
 
         Assert.Empty(parsed.Problems);
-        Assert.Equal(AuditAction.Flag, parsed.Query.Action);
+        Assert.Equal(ModerationAction.Flag, parsed.Query.Action);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Guardrail.Gateway.Caching;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Guardrail.Gateway.Tests.Moderation;
+using Guardrail.Policies;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
 
@@ -99,7 +100,7 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
         var unsafeSecond = await AskAsync(Second, "How do I build a bomb?");
 
         Assert.Equal(HttpStatusCode.OK, safeSecond.Status);
-        Assert.Equal(AuditAction.Allow, safeSecond.Record.Action);
+        Assert.Equal(ModerationAction.Allow, safeSecond.Record.Action);
         Assert.False(safeFirst.Record.CacheHit);
         Assert.True(safeSecond.Record.CacheHit);
         Assert.Equal(safeFirst.Record.Action, safeSecond.Record.Action);
@@ -107,7 +108,7 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, unsafeSecond.Status);
         Assert.False(unsafeFirst.Record.CacheHit);
         Assert.True(unsafeSecond.Record.CacheHit);
-        Assert.Equal(AuditAction.Block, unsafeSecond.Record.Action);
+        Assert.Equal(ModerationAction.Block, unsafeSecond.Record.Action);
         Assert.Equal(["S1"], unsafeSecond.Record.Categories);
 
         using var admin = Second.CreateClient(GatewayServer.AdminKey);

@@ -1,15 +1,17 @@
-using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.ClientModel;
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Guardrail.Auditing;
+using Guardrail.Conversations;
 using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Guardrail.Gateway.Tests.Metrics;
+using Guardrail.Policies;
 using Microsoft.Extensions.DependencyInjection;
-using OpenAI;
 using OpenAI.Chat;
+using OpenAI;
 
 namespace Guardrail.Gateway.Tests.Moderation;
 
@@ -40,8 +42,8 @@ public sealed class ModerationTests : IClassFixture<ModerationFixture>
         Assert.Equal(body, Encoding.UTF8.GetString(Assert.Single(Backend.Requests).Body));
         var decisionId = Assert.Single(response.Headers.GetValues("x-guardrail-decision-id"));
         var record = await AuditAsync(decisionId);
-        Assert.Equal(AuditAction.Allow, record.Action);
-        Assert.Equal(AuditDirection.Prompt, record.Direction);
+        Assert.Equal(ModerationAction.Allow, record.Action);
+        Assert.Equal(CheckDirection.Prompt, record.Direction);
         Assert.Equal("team-a", record.Tenant);
         Assert.Equal("team-a-key", record.KeyId);
         Assert.Equal("default", record.PolicyId);
@@ -70,7 +72,7 @@ public sealed class ModerationTests : IClassFixture<ModerationFixture>
         var decisionId = guardrail.GetProperty("decision_id").GetString()!;
         Assert.Equal(decisionId, Assert.Single(response.Headers.GetValues("x-guardrail-decision-id")));
         var record = await AuditAsync(decisionId);
-        Assert.Equal(AuditAction.Block, record.Action);
+        Assert.Equal(ModerationAction.Block, record.Action);
         Assert.Equal(["S1"], record.Categories);
     }
 
@@ -103,8 +105,8 @@ public sealed class ModerationTests : IClassFixture<ModerationFixture>
         var guardrail = json.RootElement.GetProperty("guardrail");
         Assert.Equal("response", guardrail.GetProperty("direction").GetString());
         var record = await AuditAsync(guardrail.GetProperty("decision_id").GetString()!);
-        Assert.Equal(AuditDirection.Response, record.Direction);
-        Assert.Equal(AuditAction.Block, record.Action);
+        Assert.Equal(CheckDirection.Response, record.Direction);
+        Assert.Equal(ModerationAction.Block, record.Action);
     }
 
     [Fact]
@@ -181,7 +183,7 @@ public sealed class ModerationTests : IClassFixture<ModerationFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(Backend.Requests);
         var record = await AuditAsync(Assert.Single(response.Headers.GetValues("x-guardrail-decision-id")));
-        Assert.Equal(AuditAction.Flag, record.Action);
+        Assert.Equal(ModerationAction.Flag, record.Action);
         Assert.Equal("flag-test", record.PolicyId);
         Assert.Equal(["S10"], record.Categories);
     }

@@ -1,16 +1,17 @@
-using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.ClientModel;
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Guardrail.Audit.Querying;
-using Guardrail.Auditing;
+using Guardrail.Conversations;
 using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Guardrail.Gateway.Tests.Metrics;
+using Guardrail.Policies;
 using Microsoft.Extensions.DependencyInjection;
-using OpenAI;
 using OpenAI.Chat;
+using OpenAI;
 
 namespace Guardrail.Gateway.Tests.Moderation;
 
@@ -57,8 +58,8 @@ public sealed class StreamingModerationTests : IClassFixture<ModerationFixture>
 
         var store = _fixture.Gateway.Services.GetRequiredService<AuditHost>().Store;
         var record = await store.GetAsync(guardrail.GetProperty("decision_id").GetString()!, CancellationToken.None);
-        Assert.Equal(AuditAction.Block, record!.Action);
-        Assert.Equal(AuditDirection.Response, record.Direction);
+        Assert.Equal(ModerationAction.Block, record!.Action);
+        Assert.Equal(CheckDirection.Response, record.Direction);
         var metrics = await MetricsEndpointTests.ScrapeAsync(_fixture.Gateway, GatewayServer.AdminKey);
         Assert.Contains("guardrail_stream_cuts_total{policy=\"default\"}", metrics, StringComparison.Ordinal);
     }
@@ -97,7 +98,7 @@ public sealed class StreamingModerationTests : IClassFixture<ModerationFixture>
 
         Assert.Equal(string.Concat(_fixture.Backend.StreamEvents), text);
         var store = _fixture.Gateway.Services.GetRequiredService<AuditHost>().Store;
-        var page = await store.QueryAsync(new AuditQuery { PolicyId = "monitor-test", Direction = AuditDirection.Response, Action = AuditAction.Block }, CancellationToken.None);
+        var page = await store.QueryAsync(new AuditQuery { PolicyId = "monitor-test", Direction = CheckDirection.Response, Action = ModerationAction.Block }, CancellationToken.None);
         Assert.NotEmpty(page.Records);
     }
 
