@@ -81,7 +81,7 @@ internal static class ClassifyCommand
     private static async Task<int> RunAsync(ClassifyRequest request, ILoggerFactory loggerFactory, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var taxonomy = TaxonomyLoader.LoadFile(request.TaxonomyPath);
-        if (taxonomy.Errors.Count > 0 || taxonomy.Taxonomy is null)
+        if (taxonomy.Errors.Count > 0 || taxonomy.Value is null)
         {
             foreach (var error in taxonomy.Errors)
             {
@@ -91,10 +91,10 @@ internal static class ClassifyCommand
             return 1;
         }
 
-        var selected = SelectCategories(taxonomy.Taxonomy, request.Categories, out var unknown);
+        var selected = SelectCategories(taxonomy.Value, request.Categories, out var unknown);
         if (unknown.Count > 0)
         {
-            await stderr.WriteLineAsync($"error: unknown category code(s) {string.Join(", ", unknown)}; the taxonomy has {string.Join(", ", taxonomy.Taxonomy.Categories.Select(c => c.Code))}.");
+            await stderr.WriteLineAsync($"error: unknown category code(s) {string.Join(", ", unknown)}; the taxonomy has {string.Join(", ", taxonomy.Value.Categories.Select(c => c.Code))}.");
             return 2;
         }
 
@@ -132,7 +132,7 @@ internal static class ClassifyCommand
             var verdict = await classifier.ClassifyAsync(
                 new GuardRequest { Conversation = BuildConversation(request), Direction = request.Direction, Categories = selected },
                 cancellationToken);
-            await WriteVerdictAsync(stdout, verdict, taxonomy.Taxonomy, request.Json);
+            await WriteVerdictAsync(stdout, verdict, taxonomy.Value, request.Json);
             return verdict.Outcome == GuardOutcome.Error ? ErrorVerdictExitCode : 0;
         }
     }

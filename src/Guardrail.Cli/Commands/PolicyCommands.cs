@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Guardrail.Diagnostics;
 using Guardrail.Policies;
 
 namespace Guardrail.Cli.Commands;
@@ -36,7 +37,7 @@ internal static class PolicyCommands
                 return 1;
             }
 
-            var snapshot = result.Snapshot!;
+            var snapshot = result.Value!;
             parse.InvocationConfiguration.Output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{snapshot.Policies.Count} policies valid (default '{snapshot.Default.Id}'), version {snapshot.Version}"));
@@ -70,10 +71,10 @@ internal static class PolicyCommands
                 return 1;
             }
 
-            var policy = result.Snapshot!.Find(parse.GetValue(id)!);
+            var policy = result.Value!.Find(parse.GetValue(id)!);
             if (policy is null)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"error: no policy '{parse.GetValue(id)}'; the policies are {string.Join(", ", result.Snapshot.Policies.Select(p => p.Id))}.");
+                parse.InvocationConfiguration.Error.WriteLine($"error: no policy '{parse.GetValue(id)}'; the policies are {string.Join(", ", result.Value.Policies.Select(p => p.Id))}.");
                 return 2;
             }
 
@@ -86,7 +87,7 @@ internal static class PolicyCommands
     private static Option<DirectoryInfo> TaxonomyOption() =>
         new("--taxonomy") { Description = "The taxonomy folder (default: the 'taxonomy' folder beside the policies folder)." };
 
-    private static PolicyLoadResult Load(DirectoryInfo policies, DirectoryInfo? taxonomy)
+    private static LoadResult<PolicySnapshot> Load(DirectoryInfo policies, DirectoryInfo? taxonomy)
     {
         var taxonomyPath = taxonomy?.FullName ?? Path.Combine(policies.Parent?.FullName ?? ".", "taxonomy");
         return PolicyLoader.LoadDirectories(policies.FullName, taxonomyPath);

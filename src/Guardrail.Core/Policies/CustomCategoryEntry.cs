@@ -1,4 +1,6 @@
+using Guardrail.Diagnostics;
+
 namespace Guardrail.Policies;
 
 /// <summary>One entry of <c>custom_categories</c>.</summary>
-internal sealed record CustomCategoryEntry(string Code, string Name, string Description, CategoryAction? Action, PolicySourcePosition Position, PolicySourcePosition CodePosition);
+internal sealed record CustomCategoryEntry(string Code, string Name, string Description, CategoryAction? Action, SourcePosition Position, SourcePosition CodePosition);

@@ -1,3 +1,4 @@
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Policies;
@@ -15,7 +16,7 @@ public sealed record PolicyCategory
     public bool IsCustom { get; init; }
 
     /// <summary>Where the action was set; null when it comes from <c>default_action</c>.</summary>
-    public PolicySourcePosition? Source { get; init; }
+    public SourcePosition? Source { get; init; }
 
     /// <summary>The category's code (<c>S1</c>).</summary>
     public string Code => Category.Code;

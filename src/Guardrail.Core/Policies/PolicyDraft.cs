@@ -1,4 +1,5 @@
 using Guardrail.Auditing;
+using Guardrail.Diagnostics;
 
 namespace Guardrail.Policies;
 
@@ -9,29 +10,29 @@ internal sealed record PolicyDraft
 
     public required string? Id { get; init; }
 
-    public required PolicySourcePosition Position { get; init; }
+    public required SourcePosition Position { get; init; }
 
-    public PolicySourcePosition? IdPosition { get; init; }
+    public SourcePosition? IdPosition { get; init; }
 
     public string? Description { get; init; }
 
     public bool IsDefault { get; init; }
 
-    public PolicySourcePosition? DefaultPosition { get; init; }
+    public SourcePosition? DefaultPosition { get; init; }
 
     public string? TaxonomyId { get; init; }
 
-    public PolicySourcePosition? TaxonomyPosition { get; init; }
+    public SourcePosition? TaxonomyPosition { get; init; }
 
     public double Threshold { get; init; } = Policy.DefaultThreshold;
 
     public CategoryAction DefaultAction { get; init; } = CategoryAction.Block;
 
-    public PolicySourcePosition? DefaultActionPosition { get; init; }
+    public SourcePosition? DefaultActionPosition { get; init; }
 
     public IReadOnlyList<CategoryActionEntry> CategoryActions { get; init; } = [];
 
-    public PolicySourcePosition? CategoriesPosition { get; init; }
+    public SourcePosition? CategoriesPosition { get; init; }
 
     public IReadOnlyList<CustomCategoryEntry> CustomCategories { get; init; } = [];
 
@@ -51,7 +52,7 @@ internal sealed record PolicyDraft
 
     public string? Shadow { get; init; }
 
-    public PolicySourcePosition? ShadowPosition { get; init; }
+    public SourcePosition? ShadowPosition { get; init; }
 
     public ContentRetention? ContentRetention { get; init; }
 }

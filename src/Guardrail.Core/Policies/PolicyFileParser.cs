@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Guardrail.Auditing;
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 using YamlDotNet.Core;
 
@@ -150,7 +151,7 @@ internal static partial class PolicyFileParser
         var entries = new List<CategoryActionEntry>();
         foreach (var (key, value) in mapping.Entries)
         {
-            var position = new PolicySourcePosition(file, key.Line, key.Column);
+            var position = new SourcePosition(file, key.Line, key.Column);
             if (HazardCategory.CodeProblem(key.Value) is { } problem)
             {
                 errors.Add(position, problem);

@@ -1,3 +1,4 @@
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Policies;
@@ -8,11 +9,13 @@ namespace Guardrail.Policies;
 /// </summary>
 public static class PolicyLoader
 {
+    private const string Invalid = "The policies are not valid";
+
     /// <summary>
     /// Reads every <c>*.yaml</c> / <c>*.yml</c> file directly in each directory (names starting with <c>.</c> or
     /// <c>#</c>, editors' temporary files, are skipped) and loads them.
     /// </summary>
-    public static PolicyLoadResult LoadDirectories(string policiesDirectory, string taxonomyDirectory, PolicyLoadOptions? options = null)
+    public static LoadResult<PolicySnapshot> LoadDirectories(string policiesDirectory, string taxonomyDirectory, PolicyLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(policiesDirectory);
         ArgumentException.ThrowIfNullOrEmpty(taxonomyDirectory);
@@ -20,12 +23,12 @@ public static class PolicyLoader
         var policies = ReadDirectory(policiesDirectory, errors);
         var taxonomies = ReadDirectory(taxonomyDirectory, errors);
         return errors.Count > 0
-            ? new PolicyLoadResult { Errors = errors.Items }
+            ? Failed(errors)
             : Load(policies, taxonomies, options);
     }
 
     /// <summary>Validates policy and taxonomy files given as text.</summary>
-    public static PolicyLoadResult Load(IReadOnlyList<PolicySourceFile> policyFiles, IReadOnlyList<PolicySourceFile> taxonomyFiles, PolicyLoadOptions? options = null)
+    public static LoadResult<PolicySnapshot> Load(IReadOnlyList<PolicySourceFile> policyFiles, IReadOnlyList<PolicySourceFile> taxonomyFiles, PolicyLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(policyFiles);
         ArgumentNullException.ThrowIfNull(taxonomyFiles);
@@ -56,15 +59,18 @@ public static class PolicyLoader
         CheckRequired(drafts, options, errors);
         if (errors.Count > 0)
         {
-            return new PolicyLoadResult { Errors = errors.Items };
+            return Failed(errors);
         }
 
         var version = PolicyVersion.HashSet(orderedPolicies, orderedTaxonomies);
-        return new PolicyLoadResult
+        return new LoadResult<PolicySnapshot>
         {
-            Snapshot = new PolicySnapshot(policies, [.. taxonomies.Values.Select(static entry => entry.Taxonomy)], version),
+            FailureSummary = Invalid,
+            Value = new PolicySnapshot(policies, [.. taxonomies.Values.Select(static entry => entry.Taxonomy)], version),
         };
     }
+
+    private static LoadResult<PolicySnapshot> Failed(DiagnosticList errors) => new() { FailureSummary = Invalid, Errors = errors.Items };
 
     internal static List<PolicySourceFile> ReadDirectory(string directory, DiagnosticList errors)
     {
@@ -135,7 +141,7 @@ public static class PolicyLoader
                 continue;
             }
 
-            var taxonomy = result.Taxonomy!;
+            var taxonomy = result.Value!;
             if (taxonomies.TryGetValue(taxonomy.Id, out var first))
             {
                 errors.Add(file.Path, 1, 1, $"taxonomy id '{taxonomy.Id}' is already defined in {first.File.Path}");

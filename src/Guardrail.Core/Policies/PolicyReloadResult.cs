@@ -1,3 +1,5 @@
+using Guardrail.Diagnostics;
+
 namespace Guardrail.Policies;
 
 /// <summary>The outcome of one reload.</summary>
@@ -19,7 +21,7 @@ public sealed record PolicyReloadResult
     public string? RejectedVersion { get; init; }
 
     /// <summary>Every problem found (rejected only).</summary>
-    public IReadOnlyList<PolicyDiagnostic> Errors { get; init; } = [];
+    public IReadOnlyList<FileDiagnostic> Errors { get; init; } = [];
 
     /// <summary>When the reload finished, from the store's <see cref="TimeProvider"/>.</summary>
     public required DateTimeOffset Timestamp { get; init; }

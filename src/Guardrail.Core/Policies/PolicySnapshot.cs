@@ -1,3 +1,4 @@
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Policies;
@@ -88,10 +89,10 @@ public sealed class PolicySnapshot
     /// <paramref name="modelSizeClass"/> (<c>1B</c>, <c>8B</c>) was not trained on, such as S14 with the 1B model.
     /// The model still runs; it just cannot be relied on for that category.
     /// </summary>
-    public IReadOnlyList<PolicyDiagnostic> Warnings(string modelSizeClass)
+    public IReadOnlyList<FileDiagnostic> Warnings(string modelSizeClass)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelSizeClass);
-        var warnings = new List<PolicyDiagnostic>();
+        var warnings = new List<FileDiagnostic>();
         foreach (var policy in Policies)
         {
             foreach (var category in policy.Categories)
@@ -101,8 +102,8 @@ public sealed class PolicySnapshot
                     continue;
                 }
 
-                var where = category.Source ?? new PolicySourcePosition(policy.SourceFile, 0, 0);
-                warnings.Add(new PolicyDiagnostic(
+                var where = category.Source ?? new SourcePosition(policy.SourceFile, 0, 0);
+                warnings.Add(new FileDiagnostic(
                     where,
                     $"warning: policy '{policy.Id}' sends {category.Code} ({category.Category.Name}), which the {modelSizeClass} model "
                     + $"was not trained on (known to {string.Join(", ", category.Category.Models)}); set '{category.Code}: off' or load a model that knows it"));

@@ -1,3 +1,5 @@
+using Guardrail.Diagnostics;
+
 namespace Guardrail.Policies;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed class PolicyStore : IDisposable
     private ITimer? _debounceTimer;
     private ITimer? _pollTimer;
     private string? _lastRejectedVersion;
-    private IReadOnlyList<PolicyDiagnostic> _lastRejectedErrors = [];
+    private IReadOnlyList<FileDiagnostic> _lastRejectedErrors = [];
     private long _swapped;
     private long _unchanged;
     private long _rejected;
@@ -29,7 +31,7 @@ public sealed class PolicyStore : IDisposable
 
     /// <summary>Loads the files once; start-up fails here when they are not valid.</summary>
     /// <exception cref="ArgumentException">The options are not usable.</exception>
-    /// <exception cref="PolicyValidationException">The files are not valid; lists every error.</exception>
+    /// <exception cref="FileValidationException">The files are not valid; lists every error.</exception>
     public PolicyStore(PolicyStoreOptions options, TimeProvider timeProvider, IPolicyReloadObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -132,7 +134,7 @@ public sealed class PolicyStore : IDisposable
                 if (loaded.Succeeded)
                 {
                     previous = current;
-                    installed = loaded.Snapshot!;
+                    installed = loaded.Value!;
                     Volatile.Write(ref _current, installed);
                     _lastRejectedVersion = null;
                     _lastRejectedErrors = [];
@@ -141,7 +143,7 @@ public sealed class PolicyStore : IDisposable
                     {
                         Status = PolicyReloadStatus.Swapped,
                         Trigger = trigger,
-                        Version = loaded.Snapshot!.Version,
+                        Version = loaded.Value!.Version,
                         PreviousVersion = current.Version,
                         Timestamp = _timeProvider.GetUtcNow(),
                     };
@@ -189,7 +191,7 @@ public sealed class PolicyStore : IDisposable
         }
     }
 
-    private PolicyReloadResult Rejected(PolicyReloadTrigger trigger, PolicySnapshot current, string? version, IReadOnlyList<PolicyDiagnostic> errors)
+    private PolicyReloadResult Rejected(PolicyReloadTrigger trigger, PolicySnapshot current, string? version, IReadOnlyList<FileDiagnostic> errors)
     {
         // A set that could not even be read is not remembered: the next event or poll must try again.
         _lastRejectedVersion = version;

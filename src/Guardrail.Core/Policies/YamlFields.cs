@@ -1,4 +1,5 @@
 using System.Globalization;
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Policies;
@@ -43,10 +44,10 @@ internal sealed class YamlFields
 
     public YamlTreeNode? Node(string key) => _values.GetValueOrDefault(key);
 
-    public PolicySourcePosition? Position(string key) =>
-        _values.TryGetValue(key, out var node) ? new PolicySourcePosition(_file, node.Line, node.Column) : null;
+    public SourcePosition? Position(string key) =>
+        _values.TryGetValue(key, out var node) ? new SourcePosition(_file, node.Line, node.Column) : null;
 
-    public PolicySourcePosition MappingPosition => new(_file, Mapping.Line, Mapping.Column);
+    public SourcePosition MappingPosition => new(_file, Mapping.Line, Mapping.Column);
 
     public string? String(string key, bool required = false, string? what = null)
     {

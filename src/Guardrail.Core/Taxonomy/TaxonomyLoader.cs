@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 
+using Guardrail.Diagnostics;
+
 namespace Guardrail.Taxonomy;
 
 /// <summary>
@@ -15,11 +17,13 @@ namespace Guardrail.Taxonomy;
 /// </remarks>
 public static partial class TaxonomyLoader
 {
+    private const string Invalid = "The taxonomy is not valid";
+
     private static readonly string[] RootKeys = ["id", "name", "description", "source", "categories"];
     private static readonly string[] CategoryKeys = ["code", "name", "description", "describe_in_prompt", "models"];
 
     /// <summary>Reads and validates a taxonomy file.</summary>
-    public static TaxonomyLoadResult LoadFile(string path)
+    public static LoadResult<HazardTaxonomy> LoadFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string text;
@@ -29,18 +33,18 @@ public static partial class TaxonomyLoader
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return new TaxonomyLoadResult { Errors = [new TaxonomyError(path, 0, 0, $"cannot read the file: {exception.Message}")] };
+            return Failed([new FileDiagnostic(path, 0, 0, $"cannot read the file: {exception.Message}")]);
         }
 
         return Parse(text, path);
     }
 
     /// <summary>Validates taxonomy YAML; <paramref name="file"/> names the source in error messages.</summary>
-    public static TaxonomyLoadResult Parse(string yaml, string file)
+    public static LoadResult<HazardTaxonomy> Parse(string yaml, string file)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(file);
-        var errors = new ErrorList(file);
+        var errors = new DiagnosticList(file);
         YamlTreeNode? root;
         try
         {
@@ -49,13 +53,13 @@ public static partial class TaxonomyLoader
         catch (YamlException exception)
         {
             errors.Add(YamlTreeReader.Line(exception.Start), YamlTreeReader.Column(exception.Start), $"YAML syntax: {exception.Message}");
-            return new TaxonomyLoadResult { Errors = errors.Items };
+            return Failed(errors.Items);
         }
 
         if (root is not YamlTreeMapping mapping)
         {
             errors.Add(root?.Line ?? 1, root?.Column ?? 1, "the file must be a mapping with 'id' and 'categories'");
-            return new TaxonomyLoadResult { Errors = errors.Items };
+            return Failed(errors.Items);
         }
 
         var keys = ReadKeys(mapping, RootKeys, "taxonomy", errors);
@@ -72,11 +76,11 @@ public static partial class TaxonomyLoader
         var categories = ReadCategories(keys, mapping, errors);
 
         return errors.Count > 0
-            ? new TaxonomyLoadResult { Errors = errors.Items }
-            : new TaxonomyLoadResult { Taxonomy = new HazardTaxonomy { Id = id!, Name = name, Categories = categories } };
+            ? Failed(errors.Items)
+            : new LoadResult<HazardTaxonomy> { FailureSummary = Invalid, Value = new HazardTaxonomy { Id = id!, Name = name, Categories = categories } };
     }
 
-    private static List<HazardCategory> ReadCategories(Dictionary<string, YamlTreeNode> keys, YamlTreeMapping root, ErrorList errors)
+    private static List<HazardCategory> ReadCategories(Dictionary<string, YamlTreeNode> keys, YamlTreeMapping root, DiagnosticList errors)
     {
         var categories = new List<HazardCategory>();
         if (!keys.TryGetValue("categories", out var node))
@@ -112,7 +116,7 @@ public static partial class TaxonomyLoader
         return categories;
     }
 
-    private static HazardCategory? ReadCategory(YamlTreeNode item, ErrorList errors)
+    private static HazardCategory? ReadCategory(YamlTreeNode item, DiagnosticList errors)
     {
         if (item is not YamlTreeMapping mapping)
         {
@@ -164,7 +168,7 @@ public static partial class TaxonomyLoader
         };
     }
 
-    private static string[] ReadModels(Dictionary<string, YamlTreeNode> keys, ErrorList errors)
+    private static string[] ReadModels(Dictionary<string, YamlTreeNode> keys, DiagnosticList errors)
     {
         if (!keys.TryGetValue("models", out var node))
         {
@@ -193,7 +197,7 @@ public static partial class TaxonomyLoader
         return [.. models];
     }
 
-    private static Dictionary<string, YamlTreeNode> ReadKeys(YamlTreeMapping mapping, string[] allowed, string what, ErrorList errors)
+    private static Dictionary<string, YamlTreeNode> ReadKeys(YamlTreeMapping mapping, string[] allowed, string what, DiagnosticList errors)
     {
         var keys = new Dictionary<string, YamlTreeNode>(StringComparer.Ordinal);
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -217,7 +221,7 @@ public static partial class TaxonomyLoader
         return keys;
     }
 
-    private static string? RequiredString(Dictionary<string, YamlTreeNode> keys, string key, YamlTreeMapping owner, string what, ErrorList errors)
+    private static string? RequiredString(Dictionary<string, YamlTreeNode> keys, string key, YamlTreeMapping owner, string what, DiagnosticList errors)
     {
         if (!keys.TryGetValue(key, out var node))
         {
@@ -234,7 +238,7 @@ public static partial class TaxonomyLoader
         return scalar.Value;
     }
 
-    private static string? OptionalString(Dictionary<string, YamlTreeNode> keys, string key, ErrorList errors)
+    private static string? OptionalString(Dictionary<string, YamlTreeNode> keys, string key, DiagnosticList errors)
     {
         if (!keys.TryGetValue(key, out var node))
         {
@@ -250,7 +254,7 @@ public static partial class TaxonomyLoader
         return scalar.IsPlainNull ? null : scalar.Value;
     }
 
-    private static bool? OptionalBoolean(Dictionary<string, YamlTreeNode> keys, string key, ErrorList errors)
+    private static bool? OptionalBoolean(Dictionary<string, YamlTreeNode> keys, string key, DiagnosticList errors)
     {
         if (!keys.TryGetValue(key, out var node))
         {
@@ -278,23 +282,6 @@ public static partial class TaxonomyLoader
     [GeneratedRegex(@"\A[1-9][0-9]*(\.[0-9]+)?B\z", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking)]
     private static partial Regex ModelSizePattern();
 
-    private sealed class ErrorList(string file)
-    {
-        private readonly List<TaxonomyError> _items = [];
-
-        // Sorted by position so that a reader can walk the file top to bottom.
-        public IReadOnlyList<TaxonomyError> Items => [.. _items.OrderBy(static error => error.Line).ThenBy(static error => error.Column)];
-
-        public int Count => _items.Count;
-
-        public void Add(int line, int column, string message) => _items.Add(new TaxonomyError(file, line, column, message));
-
-        public void AddAll(YamlTreeNode node, IEnumerable<string> messages)
-        {
-            foreach (var message in messages)
-            {
-                Add(node.Line, node.Column, message);
-            }
-        }
-    }
+    private static LoadResult<HazardTaxonomy> Failed(IReadOnlyList<FileDiagnostic> errors) =>
+        new() { FailureSummary = Invalid, Errors = errors };
 }

@@ -1,4 +1,5 @@
 using Guardrail.Auditing;
+using Guardrail.Diagnostics;
 using Guardrail.Policies;
 
 namespace Guardrail.Core.Tests.Policies;
@@ -13,7 +14,7 @@ public sealed class PolicyLoaderTests
         var result = PolicyLoader.LoadDirectories(PolicyTestFiles.ShippedPoliciesDirectory, PolicyTestFiles.ShippedTaxonomyDirectory);
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
-        var snapshot = result.Snapshot!;
+        var snapshot = result.Value!;
         Assert.Equal(["default", "example-custom-category", "permissive", "strict"], snapshot.Policies.Select(policy => policy.Id).Order(StringComparer.Ordinal));
         Assert.Equal("default", snapshot.Default.Id);
         Assert.Equal(["llama-guard-3"], snapshot.Taxonomies.Select(taxonomy => taxonomy.Id));
@@ -113,7 +114,7 @@ public sealed class PolicyLoaderTests
         var result = PolicyTestFiles.Load(("bad.yaml", yaml));
 
         Assert.False(result.Succeeded);
-        Assert.Null(result.Snapshot);
+        Assert.Null(result.Value);
         var errors = result.Errors.Select(error => error.ToString()).ToArray();
         Assert.Contains("bad.yaml:1:5: id 'Bad Id' must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", errors);
         Assert.Contains("bad.yaml:3:12: threshold 1.5 must be strictly between 0 and 1 (P(unsafe) at or above it counts as unsafe)", errors);
@@ -303,7 +304,7 @@ public sealed class PolicyLoaderTests
     {
         var result = PolicyTestFiles.Load(("a.yaml", Minimal + "foo: 1\nbar: 2\n"));
 
-        var exception = Assert.Throws<PolicyValidationException>(result.GetValueOrThrow);
+        var exception = Assert.Throws<FileValidationException>(result.GetValueOrThrow);
 
         Assert.Equal(result.Errors, exception.Errors);
         Assert.Contains("a.yaml:4:1: unknown key 'foo'", exception.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Guardrail.Diagnostics;
 using Guardrail.Policies;
 
 namespace Guardrail.Core.Tests.Policies;
@@ -38,7 +39,7 @@ public sealed class PolicyStoreTests : IDisposable
     {
         WritePolicy("strict.yaml", "id: strict\ntaxonomy: llama-guard-3\nthreshold: 2\nshadow: nobody\n");
 
-        var exception = Assert.Throws<PolicyValidationException>(() => CreateStore(watch: false));
+        var exception = Assert.Throws<FileValidationException>(() => CreateStore(watch: false));
 
         Assert.Equal(["3:12", "4:9"], exception.Errors.Select(error => $"{error.Line}:{error.Column}"));
         Assert.All(exception.Errors, error => Assert.Equal(Path.Combine(PoliciesDirectory, "strict.yaml"), error.File));

@@ -1,3 +1,4 @@
+using Guardrail.Diagnostics;
 using Guardrail.Policies;
 
 namespace Guardrail.Core.Tests.Policies;
@@ -16,7 +17,7 @@ internal static class PolicyTestFiles
     public static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "testdata", "policies", name);
 
     /// <summary>Loads the given policy files (name, YAML) with the shipped taxonomy.</summary>
-    public static PolicyLoadResult Load(params (string Name, string Yaml)[] files) =>
+    public static LoadResult<PolicySnapshot> Load(params (string Name, string Yaml)[] files) =>
         PolicyLoader.Load([.. files.Select(static file => new PolicySourceFile(file.Name, file.Yaml))], [Taxonomy]);
 
     /// <summary>Loads one policy file plus a plain default, and returns the snapshot (throws on errors).</summary>

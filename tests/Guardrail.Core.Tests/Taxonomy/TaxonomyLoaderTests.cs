@@ -1,3 +1,4 @@
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Core.Tests.Taxonomy;
@@ -17,7 +18,7 @@ public sealed class TaxonomyLoaderTests
         var result = TaxonomyLoader.LoadFile(TestFiles.ShippedTaxonomyPath);
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
-        var taxonomy = result.Taxonomy!;
+        var taxonomy = result.Value!;
         Assert.Equal("llama-guard-3", taxonomy.Id);
         Assert.Equal(Enumerable.Range(1, 14).Select(n => $"S{n}"), taxonomy.Categories.Select(category => category.Code));
         Assert.Equal(Names, taxonomy.Categories.Select(category => category.Name));
@@ -63,7 +64,7 @@ public sealed class TaxonomyLoaderTests
         var result = TaxonomyLoader.Parse(yaml, "bad.yaml");
 
         Assert.False(result.Succeeded);
-        Assert.Null(result.Taxonomy);
+        Assert.Null(result.Value);
         var errors = result.Errors.Select(error => error.ToString()).ToArray();
         Assert.Contains("bad.yaml:1:5: id 'Bad Id' must be lower-case letters, digits, '.', '_' or '-'", errors);
         Assert.Contains(errors, error => error.StartsWith("bad.yaml:2:1: unknown key 'colour' in taxonomy", StringComparison.Ordinal));
@@ -138,7 +139,7 @@ public sealed class TaxonomyLoaderTests
     {
         var result = TaxonomyLoader.Parse("id: x\nfoo: 1\nbar: 2\n", "t.yaml");
 
-        var exception = Assert.Throws<TaxonomyValidationException>(result.GetValueOrThrow);
+        var exception = Assert.Throws<FileValidationException>(result.GetValueOrThrow);
 
         Assert.Equal(result.Errors, exception.Errors);
         Assert.Contains("t.yaml:2:1: unknown key 'foo'", exception.Message, StringComparison.Ordinal);
