@@ -135,6 +135,7 @@ public static class GatewayApplication
         }
 
         proxy.AddTransforms<UpstreamCredentialsTransformProvider>();
+        proxy.AddTransforms<ResponseModerationTransformProvider>();
         services.AddSingleton<IForwarderHttpClientFactory, ResilientForwarderHttpClientFactory>();
         services.AddHostedService<GatewayStartupService>();
         return builder;

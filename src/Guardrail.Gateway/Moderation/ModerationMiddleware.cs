@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Configuration;
@@ -11,9 +10,9 @@ using Microsoft.Net.Http.Headers;
 namespace Guardrail.Gateway.Moderation;
 
 /// <summary>
-/// Steps 3 to 8 of the request path for routes that opt in (<see cref="ModeratedRoute"/>): read and parse the body,
-/// resolve the policy, check the prompt, forward, check the response, and answer with the backend's bytes or a
-/// refusal. Blocked prompts never reach the backend.
+/// Steps 2 to 6 of the request path for routes that opt in (<see cref="ModeratedRoute"/>): read and parse the body,
+/// resolve the policy, check the prompt, and forward the checked bytes, leaving a <see cref="ModeratedExchange"/> for
+/// the response side (<see cref="ResponseModerator"/>, steps 7 and 8). Blocked prompts never reach the backend.
 /// </summary>
 internal sealed partial class ModerationMiddleware
 {
@@ -22,18 +21,16 @@ internal sealed partial class ModerationMiddleware
     private readonly RequestDelegate _next;
     private readonly ModerationPipeline _pipeline;
     private readonly PolicyStore _policies;
-    private readonly ResponseModerator _responses;
     private readonly ILogger<ModerationMiddleware> _logger;
 
     private readonly int _maxMessages;
 
-    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, ResponseModerator responses, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
+    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
     {
         _maxMessages = options.Limits.MaxMessages;
         _next = next;
         _pipeline = pipeline;
         _policies = policies;
-        _responses = responses;
         _logger = logger;
     }
 
@@ -106,31 +103,13 @@ internal sealed partial class ModerationMiddleware
         }
 
         // Step 6: forward the very bytes that were checked. Compressed answers could not be read, so none are asked for.
+        // Steps 7 and 8 happen in ResponseModerator, YARP's response transform for this route, which finds the
+        // exchange on the context.
         context.Request.Body = new MemoryStream(body, writable: false);
         context.Request.ContentLength = body.Length;
         context.Request.Headers.Remove(HeaderNames.AcceptEncoding);
-        if (!policy.CheckResponses)
-        {
-            await _next(context);
-            return;
-        }
-
-        // Steps 7 and 8: the backend writes into a pipe; the response moderator decides what reaches the client.
-        var pipe = new Pipe();
-        var downstream = context.Response.Body;
-        context.Response.Body = pipe.Writer.AsStream();
-        var responseCheck = _responses.RunAsync(context, pipe.Reader, downstream, request, policy, shadow, moderation);
-        try
-        {
-            await _next(context);
-        }
-        finally
-        {
-            await pipe.Writer.CompleteAsync();
-            context.Response.Body = downstream;
-        }
-
-        await responseCheck;
+        context.Features.Set(new ModeratedExchange(request, policy, shadow, moderation, promptOutcome));
+        await _next(context);
     }
 
     /// <summary>

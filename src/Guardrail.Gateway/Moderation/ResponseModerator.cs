@@ -1,70 +1,93 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
-using Guardrail.Policies;
-using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Guardrail.Gateway.Moderation;
 
 /// <summary>
-/// Step 7: reads what the backend wrote (through a pipe) and decides what reaches the client. Errors and other
-/// non-2xx answers pass through unchanged; a JSON completion is held (bounded), every choice checked, and blocked
-/// choices replaced by the refusal; a server-sent-event stream goes through the stream moderator.
+/// Steps 7 and 8, as the one owner of a moderated response's body: a YARP response transform (see
+/// <see cref="ResponseModerationTransformProvider"/>) that runs once the backend's status and headers have arrived
+/// and been copied, takes the backend's body from YARP (<see cref="ResponseTransformContext.SuppressResponseBody"/>),
+/// and alone decides what the client's body is. Errors and other non-2xx answers are left to YARP to copy unchanged;
+/// a JSON completion is held (bounded), every choice checked, and blocked choices replaced by the refusal; a
+/// server-sent-event stream goes through <see cref="StreamResponseModerator"/>. Nothing has been sent to the client
+/// when this starts, so a refusal replaces the backend's headers outright.
 /// </summary>
+/// <remarks>
+/// A backend that fails or falls silent while its body is read is reported as YARP's own error feature
+/// (<see cref="UpstreamFailure"/>), and <see cref="ProxyErrorMiddleware"/> answers it (502, or an aborted
+/// response once bytes have left) as it answers every forwarding failure.
+/// </remarks>
 internal sealed partial class ResponseModerator
 {
+    private static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromSeconds(100);
+
     private readonly ModerationPipeline _pipeline;
     private readonly StreamResponseModerator _streams;
+    private readonly TimeProvider _time;
     private readonly long _maxBodyBytes;
     private readonly ILogger<ResponseModerator> _logger;
 
-    public ResponseModerator(ModerationPipeline pipeline, StreamResponseModerator streams, GuardrailOptions options, ILogger<ResponseModerator> logger)
+    public ResponseModerator(ModerationPipeline pipeline, StreamResponseModerator streams, GuardrailOptions options, TimeProvider time, ILogger<ResponseModerator> logger)
     {
         _pipeline = pipeline;
         _streams = streams;
+        _time = time;
         _maxBodyBytes = options.Limits.MaxResponseBodyBytes;
         _logger = logger;
     }
 
-    public async Task RunAsync(HttpContext context, PipeReader backend, Stream client, OpenAIRequest request, Policy policy, Policy? shadow, ModerationContext moderation)
+    /// <summary>The response transform: takes over the body of a 2xx answer whose policy checks responses.</summary>
+    public async ValueTask TransformAsync(ResponseTransformContext transform)
     {
+        var context = transform.HttpContext;
+        var backend = transform.ProxyResponse;
+        if (backend is null || context.Features.Get<ModeratedExchange>() is not { } exchange || !exchange.Policy.CheckResponses
+            || context.Response.StatusCode is < 200 or >= 300)
+        {
+            return;
+        }
+
+        // From here on YARP copies nothing more: the body is this component's to read and to write.
+        transform.SuppressResponseBody = true;
+        var activityTimeout = context.GetReverseProxyFeature().Cluster?.Config.HttpRequest?.ActivityTimeout ?? DefaultActivityTimeout;
         try
         {
-            // The first bytes (or the end) mean the status and headers are final.
-            var first = await backend.ReadAsync(context.RequestAborted);
-            backend.AdvanceTo(first.Buffer.Start);
-
-            var response = context.Response;
-            if (response.StatusCode is < 200 or >= 300 || (first.IsCompleted && first.Buffer.IsEmpty))
-            {
-                await CopyAsync(backend, client, context.RequestAborted);
-                return;
-            }
-
-            var mediaType = MediaTypeHeaderValue.TryParse(response.ContentType, out var parsed) ? parsed.MediaType.Value : null;
-            var encoded = !string.IsNullOrEmpty(response.Headers.ContentEncoding) && !string.Equals(response.Headers.ContentEncoding, "identity", StringComparison.OrdinalIgnoreCase);
+            await using var body = new UpstreamBodyStream(
+                await backend.Content.ReadAsStreamAsync(context.RequestAborted), activityTimeout, _time, context.RequestAborted);
+            var contentHeaders = backend.Content.Headers;
+            var mediaType = contentHeaders.ContentType?.MediaType;
+            var encoded = contentHeaders.ContentEncoding.Count > 0
+                && !contentHeaders.ContentEncoding.All(static e => string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase));
             if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase) && !encoded)
             {
-                await _streams.RunAsync(context, backend, client, request, policy, shadow, moderation);
+                await _streams.RunAsync(context, body, exchange);
                 return;
             }
 
-            await CheckCompletionAsync(context, backend, client, request, policy, shadow, moderation, encoded);
+            await CheckCompletionAsync(context, body, exchange, encoded);
         }
-        finally
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            // Completing the reader makes any further write by the forwarder fail, which stops the backend transfer.
-            await backend.CompleteAsync();
+            UpstreamFailure.Set(context, ForwarderError.ResponseBodyCanceled, null);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            // Reading the backend failed (or writing to a client that went away, which the error middleware tells apart).
+            UpstreamFailure.Set(context, context.RequestAborted.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination, e);
         }
     }
 
-    private async Task CheckCompletionAsync(HttpContext context, PipeReader backend, Stream client, OpenAIRequest request, Policy policy, Policy? shadow, ModerationContext moderation, bool encoded)
+    private async Task CheckCompletionAsync(HttpContext context, UpstreamBodyStream backend, ModeratedExchange exchange, bool encoded)
     {
+        var (request, policy, shadow, moderation) = (exchange.Request, exchange.Policy, exchange.Shadow, exchange.Moderation);
         var (body, complete) = await ReadBoundedAsync(backend, _maxBodyBytes, context.RequestAborted);
-        var choices = complete && !encoded ? OpenAIResponseReader.ReadChoices(body) : null;
+        var choices = complete && !encoded ? OpenAIResponseReader.ReadChoices(body.WrittenMemory) : null;
         if (choices is null)
         {
             var reason = encoded ? "The backend's response is compressed and cannot be checked."
@@ -74,13 +97,14 @@ internal sealed partial class ResponseModerator
             LogUncheckable(_logger, outcome.DecisionId, reason);
             if (outcome.Blocked)
             {
-                await WriteReplacementAsync(context, client, () => ModerationResponses.WriteClassifierUnavailableAsync(context, outcome));
+                ReplaceBackendHeaders(context, outcome.DecisionId);
+                await ModerationResponses.WriteClassifierUnavailableAsync(context, outcome);
                 return;
             }
 
             // Fails open by policy: the bytes go through as the backend sent them.
-            await client.WriteAsync(body, context.RequestAborted);
-            await CopyAsync(backend, client, context.RequestAborted);
+            await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
+            await backend.CopyToAsync(context.Response.Body, context.RequestAborted);
             return;
         }
 
@@ -97,21 +121,24 @@ internal sealed partial class ResponseModerator
 
         if (blocked.Count == 0)
         {
-            await client.WriteAsync(body, context.RequestAborted);
+            await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
             return;
         }
 
-        var failed = blocked.Values.FirstOrDefault(o => o.Decision.ClassifierFailed);
+        var first = blocked.OrderBy(static b => b.Key).First().Value;
+        var failed = blocked.Values.FirstOrDefault(static o => o.Decision.ClassifierFailed);
         if (failed is not null)
         {
-            await WriteReplacementAsync(context, client, () => ModerationResponses.WriteClassifierUnavailableAsync(context, failed));
+            ReplaceBackendHeaders(context, failed.DecisionId);
+            await ModerationResponses.WriteClassifierUnavailableAsync(context, failed);
             return;
         }
 
-        LogResponseBlocked(_logger, blocked.Values.First().DecisionId, policy.Id, blocked.Count);
-        var rewritten = ModerationResponses.RewriteBlockedChoices(body, blocked, policy.RefusalText);
+        LogResponseBlocked(_logger, first.DecisionId, policy.Id, blocked.Count);
+        var rewritten = ModerationResponses.RewriteBlockedChoices(body.WrittenSpan, blocked, policy.RefusalText);
+        context.Response.Headers[ModerationMiddleware.DecisionIdHeader] = first.DecisionId;
         context.Response.ContentLength = rewritten.Length;
-        await client.WriteAsync(rewritten, context.RequestAborted);
+        await context.Response.Body.WriteAsync(rewritten, context.RequestAborted);
     }
 
     /// <summary>The conversation a choice answers: for legacy completions with several prompts, choice i answers prompt i / n.</summary>
@@ -121,62 +148,31 @@ internal sealed partial class ResponseModerator
         return request.Conversations[prompt];
     }
 
-    private static async Task WriteReplacementAsync(HttpContext context, Stream client, Func<Task> write)
+    /// <summary>
+    /// The gateway answers in place of the backend: none of the backend's headers (its length, type, caching) belong to
+    /// the gateway's body. The decision id names the response decision that replaced it (see README, "What clients see").
+    /// </summary>
+    private static void ReplaceBackendHeaders(HttpContext context, string decisionId)
     {
-        // The backend's headers are still unsent: drop them and answer with the gateway's own response.
-        var decisionId = context.Response.Headers[ModerationMiddleware.DecisionIdHeader];
         context.Response.Headers.Clear();
         context.Response.Headers[ModerationMiddleware.DecisionIdHeader] = decisionId;
-        var pipeBody = context.Response.Body;
-        context.Response.Body = client;
-        try
-        {
-            await write();
-        }
-        finally
-        {
-            context.Response.Body = pipeBody;
-        }
     }
 
-    private static async Task<(byte[] Body, bool Complete)> ReadBoundedAsync(PipeReader reader, long limit, CancellationToken cancellationToken)
+    private static async Task<(ArrayBufferWriter<byte> Body, bool Complete)> ReadBoundedAsync(Stream backend, long limit, CancellationToken cancellationToken)
     {
+        var body = new ArrayBufferWriter<byte>(16 * 1024);
         while (true)
         {
-            var result = await reader.ReadAsync(cancellationToken);
-            if (result.Buffer.Length > limit)
+            var read = await backend.ReadAsync(body.GetMemory(16 * 1024), cancellationToken);
+            if (read == 0)
             {
-                var partial = result.Buffer.ToArray();
-                reader.AdvanceTo(result.Buffer.End);
-                return (partial, false);
-            }
-
-            if (result.IsCompleted)
-            {
-                var body = result.Buffer.ToArray();
-                reader.AdvanceTo(result.Buffer.End);
                 return (body, true);
             }
 
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-        }
-    }
-
-    private static async Task CopyAsync(PipeReader reader, Stream client, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await reader.ReadAsync(cancellationToken);
-            foreach (var segment in result.Buffer)
+            body.Advance(read);
+            if (body.WrittenCount > limit)
             {
-                await client.WriteAsync(segment, cancellationToken);
-            }
-
-            await client.FlushAsync(cancellationToken);
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return;
+                return (body, false);
             }
         }
     }

@@ -1,18 +1,18 @@
-using System.IO.Pipelines;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
-using Guardrail.OpenAI;
-using Guardrail.Policies;
 using Guardrail.Streaming;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Guardrail.Gateway.Moderation;
 
 /// <summary>
-/// Step 7 for server-sent-event responses: the policy's streaming mode decides how much text is held back. In
-/// <c>window</c> mode (the default) no text reaches the client before a check has passed over it; on a block the
-/// client gets what was already released, one chunk with <c>finish_reason: "content_filter"</c> and the
-/// <c>guardrail</c> object, then <c>data: [DONE]</c>, and the backend transfer is stopped.
+/// Step 7 for server-sent-event responses, called by <see cref="ResponseModerator"/>: the policy's streaming mode
+/// decides how much text is held back. In <c>window</c> mode (the default) no text reaches the client before a check
+/// has passed over it; on a block the client gets what was already released, one chunk with
+/// <c>finish_reason: "content_filter"</c> and the <c>guardrail</c> object, then <c>data: [DONE]</c>, and the backend
+/// transfer is stopped.
 /// </summary>
 internal sealed partial class StreamResponseModerator
 {
@@ -29,8 +29,10 @@ internal sealed partial class StreamResponseModerator
         _logger = logger;
     }
 
-    public async Task RunAsync(HttpContext context, PipeReader backend, Stream client, OpenAIRequest request, Policy policy, Policy? shadow, ModerationContext moderation)
+    /// <summary>Moderates the backend's event stream <paramref name="backend"/> into the client's response body.</summary>
+    public async Task RunAsync(HttpContext context, Stream backend, ModeratedExchange exchange)
     {
+        var policy = exchange.Policy;
         var settings = policy.Streaming;
         var moderator = new StreamModerator(new StreamModerationOptions
         {
@@ -40,10 +42,12 @@ internal sealed partial class StreamResponseModerator
             MaxBufferedBytes = _maxBufferedBytes,
         });
 
+        // The released bytes may differ from the backend's (a cut stream ends early), so its length cannot stand.
+        context.Response.ContentLength = null;
         var result = await moderator.RunAsync(
-            backend.AsStream(leaveOpen: true),
-            client,
-            (check, cancellationToken) => CheckAsync(check, request, policy, shadow, moderation, cancellationToken),
+            backend,
+            context.Response.Body,
+            (check, cancellationToken) => CheckAsync(check, exchange, cancellationToken),
             context.RequestAborted);
 
         switch (result.Outcome)
@@ -53,25 +57,28 @@ internal sealed partial class StreamResponseModerator
                 LogStreamCut(_logger, policy.Id, result.BlockedChoiceIndex ?? -1, result.DownstreamBytes);
                 break;
             case StreamModerationOutcome.UpstreamFailed or StreamModerationOutcome.UpstreamTruncated:
-                // The backend broke off: end the client's stream the same way, rather than invent its end.
+                // The backend broke off: the client's stream must end the same way, rather than with an invented end.
                 LogUpstreamBroke(_logger, result.Outcome, result.UpstreamError ?? "no detail");
-                context.Abort();
+                UpstreamFailure.Set(context, ForwarderError.ResponseBodyDestination, new IOException(result.UpstreamError ?? "The backend's stream ended early."));
+                break;
+            case StreamModerationOutcome.ClientAborted:
+                UpstreamFailure.Set(context, ForwarderError.ResponseBodyClient, null);
                 break;
         }
     }
 
-    private async ValueTask<StreamCheckResult> CheckAsync(StreamCheck check, OpenAIRequest request, Policy policy, Policy? shadow, ModerationContext moderation, CancellationToken cancellationToken)
+    private async ValueTask<StreamCheckResult> CheckAsync(StreamCheck check, ModeratedExchange exchange, CancellationToken cancellationToken)
     {
-        var prompt = ResponseModerator.ConversationFor(request, Math.Max(check.ChoiceIndex, 0));
+        var prompt = ResponseModerator.ConversationFor(exchange.Request, Math.Max(check.ChoiceIndex, 0));
         ModerationOutcome outcome;
         if (check.Fault is { } fault)
         {
-            outcome = await _pipeline.RecordUncheckableAsync(prompt, CheckDirection.Response, policy, moderation, $"The backend's stream could not be checked ({fault}).", cancellationToken);
+            outcome = await _pipeline.RecordUncheckableAsync(prompt, CheckDirection.Response, exchange.Policy, exchange.Moderation, $"The backend's stream could not be checked ({fault}).", cancellationToken);
         }
         else
         {
             var conversation = prompt.Append(ConversationTurn.Assistant(check.Text));
-            outcome = await _pipeline.CheckAsync(conversation, CheckDirection.Response, policy, shadow, moderation, cancellationToken, recordAllowed: check.IsFinal);
+            outcome = await _pipeline.CheckAsync(conversation, CheckDirection.Response, exchange.Policy, exchange.Shadow, exchange.Moderation, cancellationToken, recordAllowed: check.IsFinal);
         }
 
         return outcome.Blocked ? StreamCheckResult.Block(GuardrailResponseObject.Create(outcome)) : StreamCheckResult.Allow;
