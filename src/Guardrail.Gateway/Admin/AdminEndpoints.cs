@@ -7,8 +7,8 @@ using Guardrail.Gateway.Metrics;
 namespace Guardrail.Gateway.Admin;
 
 /// <summary>
-/// The admin API over the audit log (<c>/admin/v1</c>, admin key only) and the review page that uses it
-/// (<c>/admin/review</c>). Reviewers list, read, label and export decisions; the JSON of a decision is the export's.
+/// The admin API over the audit log (<c>/admin/v1</c>, the <c>admin</c> policy: admin keys only) and the review page
+/// that uses it (<c>/admin/review</c>). Reviewers list, read, label and export decisions; the JSON of a decision is the export's.
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -16,7 +16,13 @@ internal static class AdminEndpoints
 
     public static IEndpointRouteBuilder MapGuardrailAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(ApiPrefix).AddEndpointFilter<AdminKeyFilter>();
+        var api = endpoints.MapGroup(ApiPrefix)
+            .RequireAuthorization(GatewayAuthorization.AdminPolicy)
+            .AddEndpointFilter(static (context, next) =>
+            {
+                AdminResponseHeaders.Apply(context.HttpContext.Response);
+                return next(context);
+            });
         api.MapGet("/decisions", ListAsync).WithMetadata(new GatewayRouteName("admin_decisions"));
         api.MapGet("/decisions/export", ExportAsync).WithMetadata(new GatewayRouteName("admin_export"));
         api.MapGet("/decisions/{id}", GetAsync).WithMetadata(new GatewayRouteName("admin_decision"));

@@ -1,10 +1,56 @@
+using System.Security.Claims;
+
 namespace Guardrail.Gateway.Authentication;
 
-/// <summary>Who sent the request: set on <see cref="HttpContext.Features"/> once the gateway key is checked.</summary>
-/// <param name="Tenant">The tenant the key belongs to.</param>
-/// <param name="KeyId">The key's non-secret id; never the key itself.</param>
-public sealed record GatewayCaller(string Tenant, string KeyId)
+/// <summary>Which kind of key a caller presented.</summary>
+public enum GatewayKeyKind
 {
+    /// <summary>A client gateway key (<c>Guardrail:Auth:Keys</c>): names a tenant; opens the model routes.</summary>
+    Client,
+
+    /// <summary>An admin key (<c>Guardrail:Auth:AdminKeys</c>): opens the admin API, the review page's data and <c>/metrics</c>.</summary>
+    Admin,
+}
+
+/// <summary>Who sent the request, as the authentication handler found it (<see cref="HttpContext.User"/>'s claims).</summary>
+/// <param name="Tenant">The tenant the key belongs to (<c>admin</c> for admin keys).</param>
+/// <param name="KeyId">The key's non-secret id; never the key itself.</param>
+/// <param name="Kind">Client or admin key.</param>
+public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind Kind = GatewayKeyKind.Client)
+{
+    public const string TenantClaim = "guardrail:tenant";
+    public const string KeyIdClaim = "guardrail:key_id";
+    public const string KindClaim = "guardrail:key_kind";
+
     /// <summary>The caller of a request without a key when anonymous access is allowed.</summary>
     public static GatewayCaller Anonymous { get; } = new("anonymous", "anonymous");
+
+    /// <summary>The caller the authentication handler put on <paramref name="user"/>, or null for none.</summary>
+    public static GatewayCaller? From(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var tenant = user.FindFirst(TenantClaim)?.Value;
+        var keyId = user.FindFirst(KeyIdClaim)?.Value;
+        if (tenant is null || keyId is null)
+        {
+            return null;
+        }
+
+        return new GatewayCaller(tenant, keyId, user.FindFirst(KindClaim)?.Value == nameof(GatewayKeyKind.Admin) ? GatewayKeyKind.Admin : GatewayKeyKind.Client);
+    }
+
+    /// <summary>The claims that carry this caller.</summary>
+    public IEnumerable<Claim> ToClaims() =>
+    [
+        new(TenantClaim, Tenant),
+        new(KeyIdClaim, KeyId),
+        new(KindClaim, Kind.ToString()),
+    ];
+}
+
+/// <summary>The caller of the current request.</summary>
+internal static class GatewayCallerExtensions
+{
+    /// <summary>The authenticated caller; <see cref="GatewayCaller.Anonymous"/> when the route let an unauthenticated request in.</summary>
+    public static GatewayCaller GetCaller(this HttpContext context) => GatewayCaller.From(context.User) ?? GatewayCaller.Anonymous;
 }

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Primitives;
 namespace Guardrail.Gateway.Authentication;
 
 /// <summary>
-/// The configured gateway keys, held only as SHA-256 digests. A presented key is hashed and compared with every
-/// digest in constant time, so neither the position of a mismatch nor which entry matched shows in the timing.
+/// Every configured key, client and admin alike, held only as SHA-256 digests. A presented key is hashed and compared
+/// with every digest in constant time, so neither the position of a mismatch nor which entry matched shows in the
+/// timing. Which kind of key matched is part of the answer: authorization, not lookup, decides what it opens.
 /// </summary>
 internal sealed class GatewayKeyStore
 {
@@ -18,17 +19,17 @@ internal sealed class GatewayKeyStore
 
     private readonly Entry[] _entries;
 
-    public GatewayKeyStore(IEnumerable<GatewayKeyOptions> keys, GatewayCaller? developmentCaller = null, string? developmentKey = null)
+    public GatewayKeyStore(IEnumerable<GatewayKeyOptions> keys, GatewayCaller? developmentCaller = null, string? developmentKey = null, IEnumerable<AdminKeyOptions>? adminKeys = null)
     {
         var entries = new List<Entry>();
         foreach (var key in keys)
         {
-            var digest = key.Key is { Length: > 0 } clear
-                ? Hash(clear)
-                : TryParseKeyHash(key.KeyHash ?? string.Empty, out var parsed)
-                    ? parsed
-                    : throw new ArgumentException($"Key '{key.Id}' has neither a key nor a valid key hash.", nameof(keys));
-            entries.Add(new Entry(digest, new GatewayCaller(key.Tenant!, key.Id!)));
+            entries.Add(new Entry(Digest(key.Id, key.Key, key.KeyHash), new GatewayCaller(key.Tenant!, key.Id!)));
+        }
+
+        foreach (var key in adminKeys ?? [])
+        {
+            entries.Add(new Entry(Digest(key.Id, key.Key, key.KeyHash), new GatewayCaller("admin", key.Id!, GatewayKeyKind.Admin)));
         }
 
         if (developmentCaller is not null && developmentKey is not null)
@@ -39,11 +40,12 @@ internal sealed class GatewayKeyStore
         _entries = [.. entries];
     }
 
-    public int Count => _entries.Length;
+    /// <summary>Client keys, the development key included.</summary>
+    public int Count => _entries.Count(static e => e.Caller.Kind == GatewayKeyKind.Client);
 
     /// <summary>
     /// The caller named by an <c>Authorization: Bearer &lt;key&gt;</c> header: exactly one header value, the
-    /// <c>Bearer</c> scheme, a configured key. The one place that reads the header, for client and admin keys alike.
+    /// <c>Bearer</c> scheme, a configured key. The one place that reads the header (for the authentication handler).
     /// </summary>
     public bool TryAuthenticate(StringValues authorization, [NotNullWhen(true)] out GatewayCaller? caller)
     {
@@ -71,6 +73,13 @@ internal sealed class GatewayKeyStore
 
         return caller is not null;
     }
+
+    private static byte[] Digest(string? id, string? key, string? keyHash) =>
+        key is { Length: > 0 } clear
+            ? Hash(clear)
+            : TryParseKeyHash(keyHash ?? string.Empty, out var parsed)
+                ? parsed
+                : throw new ArgumentException($"Key '{id}' has neither a key nor a valid key hash.", nameof(key));
 
     public static bool TryParseKeyHash(string value, out byte[] digest)
     {

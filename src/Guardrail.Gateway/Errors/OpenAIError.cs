@@ -17,6 +17,27 @@ internal static class OpenAIError
     // Responses are application/json, never HTML, so the relaxed encoder is safe and keeps messages readable.
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>401 <c>invalid_api_key</c>: no key, or not one of this gateway's (the authentication handler's answer).</summary>
+    public static Task WriteUnauthorizedAsync(HttpContext context, string message) =>
+        WriteAsync(context, StatusCodes.Status401Unauthorized, message, InvalidRequest, "invalid_api_key");
+
+    /// <summary>403 <c>wrong_key_kind</c>: a valid key of the other kind (client on an admin endpoint, or the reverse).</summary>
+    public static Task WriteForbiddenAsync(HttpContext context, string message) =>
+        WriteAsync(context, StatusCodes.Status403Forbidden, message, InvalidRequest, "wrong_key_kind");
+
+    /// <summary>413 <c>request_too_large</c>: the body is over <c>Guardrail:Limits:MaxRequestBodyBytes</c>.</summary>
+    public static Task WritePayloadTooLargeAsync(HttpContext context, long limitBytes) =>
+        WriteAsync(
+            context,
+            StatusCodes.Status413PayloadTooLarge,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The request body is larger than this gateway accepts ({limitBytes} bytes)."),
+            InvalidRequest,
+            "request_too_large");
+
+    /// <summary>404 <c>unknown_url</c>: nothing is served at this method and path (on this listener).</summary>
+    public static Task WriteNotFoundAsync(HttpContext context) =>
+        WriteAsync(context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", InvalidRequest, "unknown_url");
+
     public static async Task WriteAsync(HttpContext context, int statusCode, string message, string type, string? code, string? param = null)
     {
         var response = context.Response;

@@ -12,8 +12,8 @@ internal static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapGuardrailHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(LivenessPath, static () => Results.Text("ok\n", "text/plain")).WithMetadata(new GatewayRouteName("healthz"));
-        endpoints.MapGet(ReadinessPath, static (GatewayReadiness readiness) => WriteReadiness(readiness)).WithMetadata(new GatewayRouteName("readyz"));
+        endpoints.MapGet(LivenessPath, static () => Results.Text("ok\n", "text/plain")).AllowAnonymous().WithMetadata(new GatewayRouteName("healthz"));
+        endpoints.MapGet(ReadinessPath, static (GatewayReadiness readiness) => WriteReadiness(readiness)).AllowAnonymous().WithMetadata(new GatewayRouteName("readyz"));
         return endpoints;
     }
 

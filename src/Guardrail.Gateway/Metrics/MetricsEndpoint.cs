@@ -22,20 +22,12 @@ internal static class MetricsEndpoint
         }
 
         var managementPort = options.ManagementPort;
-        endpoints.MapGet(Path, (HttpContext context, MetricsRegistry registry, AdminKeyStore admins) =>
+        endpoints.MapGet(Path, (HttpContext context, MetricsRegistry registry) =>
         {
-            if (managementPort is { } port)
+            if (managementPort is { } port && context.Connection.LocalPort != port)
             {
-                // The socket's local port, not the Host header: a client cannot choose which listener it reached.
-                if (context.Connection.LocalPort != port)
-                {
-                    return OpenAIError.WriteAsync(context, StatusCodes.Status404NotFound, $"No route matches GET {Path}.", OpenAIError.InvalidRequest, "unknown_url");
-                }
-            }
-            else if (!admins.IsAdmin(context.Request.Headers.Authorization))
-            {
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                return OpenAIError.WriteAsync(context, StatusCodes.Status401Unauthorized, "Metrics need an admin key (Guardrail:Auth:AdminKeys).", OpenAIError.InvalidRequest, "invalid_api_key");
+                // With a management listener the main one does not serve metrics at all.
+                return OpenAIError.WriteNotFoundAsync(context);
             }
 
             var text = new StringBuilder(16 * 1024);
@@ -43,7 +35,7 @@ internal static class MetricsEndpoint
             context.Response.ContentType = PrometheusTextFormatter.ContentType;
             context.Response.Headers.CacheControl = "no-store";
             return context.Response.WriteAsync(text.ToString(), context.RequestAborted);
-        }).WithMetadata(new GatewayRouteName("metrics"));
+        }).RequireAuthorization(GatewayAuthorization.MetricsPolicy).WithMetadata(new GatewayRouteName("metrics"));
         return endpoints;
     }
 }

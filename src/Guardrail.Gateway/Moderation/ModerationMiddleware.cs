@@ -21,12 +21,14 @@ internal sealed partial class ModerationMiddleware
     private readonly RequestDelegate _next;
     private readonly ModerationPipeline _pipeline;
     private readonly PolicyStore _policies;
+    private readonly RequestBodyReader _bodies;
     private readonly ILogger<ModerationMiddleware> _logger;
 
     private readonly int _maxMessages;
 
-    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
+    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, RequestBodyReader bodies, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
     {
+        _bodies = bodies;
         _maxMessages = options.Limits.MaxMessages;
         _next = next;
         _pipeline = pipeline;
@@ -45,14 +47,8 @@ internal sealed partial class ModerationMiddleware
     private async Task ModerateAsync(HttpContext context, OpenAIApi api, string routeId, string? explicitPolicy)
     {
         // Step 3: the whole body, bounded by Kestrel's request limit, then parsed strictly.
-        byte[] body;
-        try
+        if (await _bodies.ReadAsync(context) is not { } body)
         {
-            body = await ReadBodyAsync(context.Request, context.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            await OpenAIError.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this gateway accepts.", OpenAIError.InvalidRequest, "request_too_large");
             return;
         }
 
@@ -67,7 +63,7 @@ internal sealed partial class ModerationMiddleware
 
         // Step 2: the policy, from one snapshot for the whole request even if files change meanwhile.
         var snapshot = _policies.Current;
-        var caller = context.Features.Get<GatewayCaller>() ?? GatewayCaller.Anonymous;
+        var caller = context.GetCaller();
         var policy = snapshot.Resolve(caller.Tenant, request.Model, routeId, explicitPolicy);
         var shadow = snapshot.ShadowOf(policy);
         var moderation = new ModerationContext(caller.Tenant, caller.KeyId, routeId, request.Model, context.TraceIdentifier);
@@ -132,13 +128,6 @@ internal sealed partial class ModerationMiddleware
         }
 
         yield return (conversation, CheckDirection.Response);
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = request.ContentLength is { } length and <= int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Prompt blocked: decision {DecisionId}, policy {PolicyId}, route {RouteId}")]

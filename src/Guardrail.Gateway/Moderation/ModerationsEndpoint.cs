@@ -15,7 +15,8 @@ namespace Guardrail.Gateway.Moderation;
 /// <c>POST /v1/moderations</c> in OpenAI's moderation shape, answered by Llama Guard under the caller's policy.
 /// <c>flagged</c> is true when the policy flags or blocks; Llama Guard gives one unsafe probability, so every
 /// OpenAI category the verdict's codes map to gets that score and the others 0. The <c>guardrail</c> object of each
-/// result keeps the S-codes, names, probability and decision id.
+/// result keeps the S-codes, names, probability and decision id; <c>x-guardrail-decision-id</c> lists every result's
+/// decision id in input order. Needs a client key (the <c>client</c> policy, as the model routes).
 /// </summary>
 internal static class ModerationsEndpoint
 {
@@ -28,60 +29,50 @@ internal static class ModerationsEndpoint
 
     public static IEndpointRouteBuilder MapGuardrailModerations(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, HandleAsync).WithMetadata(new GatewayRouteName(RouteName));
+        endpoints.MapPost(Path, HandleAsync).RequireAuthorization(GatewayAuthorization.ClientPolicy).WithMetadata(new GatewayRouteName(RouteName));
         return endpoints;
     }
 
-    private static async Task HandleAsync(HttpContext context, GatewayKeyStore keys, GatewayAuthenticationSettings auth, GatewayMetrics metrics, ModerationPipeline pipeline, PolicyStore policies)
+    private static async Task HandleAsync(HttpContext context, RequestBodyReader bodies, ModerationPipeline pipeline, PolicyStore policies)
     {
-        var authorization = context.Request.Headers.Authorization;
-        GatewayCaller? caller = null;
-        if (authorization.Count == 0 ? !auth.AllowAnonymous : !keys.TryAuthenticate(authorization, out caller))
+        if (await bodies.ReadAsync(context) is not { } body)
         {
-            metrics.AuthenticationFailed(authorization.Count == 0 ? "missing_key" : "invalid_key");
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await OpenAIError.WriteAsync(context, StatusCodes.Status401Unauthorized, "Incorrect or missing API key. Send your gateway key as 'Authorization: Bearer <key>'.", OpenAIError.InvalidRequest, "invalid_api_key");
             return;
         }
 
-        caller ??= GatewayCaller.Anonymous;
-        using var buffer = new MemoryStream();
-        try
-        {
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            await OpenAIError.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is larger than this gateway accepts.", OpenAIError.InvalidRequest, "request_too_large");
-            return;
-        }
-
-        var (model, inputs, error) = OpenAIRequestParser.ParseModerationInput(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), DefaultModel, MaxInputs);
+        var (model, inputs, error) = OpenAIRequestParser.ParseModerationInput(body, DefaultModel, MaxInputs);
         if (error is not null)
         {
             await OpenAIError.WriteAsync(context, StatusCodes.Status400BadRequest, error.Message, OpenAIError.InvalidRequest, error.Code, error.Param);
             return;
         }
 
+        var caller = context.GetCaller();
         var snapshot = policies.Current;
         var policy = snapshot.Resolve(caller.Tenant, model, RouteName);
         var shadow = snapshot.ShadowOf(policy);
         var moderation = new ModerationContext(caller.Tenant, caller.KeyId, RouteName, model, context.TraceIdentifier);
+
+        // Every input is submitted at once, so the classifier engine decodes them together in its batches.
+        var outcomes = await Task.WhenAll(inputs!.Select(input => pipeline.CheckAsync(
+            new ConversationBuilder().AddUser(input).Build(), CheckDirection.Prompt, policy, shadow, moderation, context.RequestAborted).AsTask()));
+
         var results = new JsonArray();
-        foreach (var input in inputs!)
+        foreach (var outcome in outcomes)
         {
-            var conversation = new ConversationBuilder().AddUser(input).Build();
-            var outcome = await pipeline.CheckAsync(conversation, CheckDirection.Prompt, policy, shadow, moderation, context.RequestAborted);
             results.Add(Result(outcome));
         }
 
-        var body = new JsonObject
+        var response = new JsonObject
         {
             ["id"] = "modr-" + context.TraceIdentifier.Replace(':', '-'),
             ["model"] = model,
             ["results"] = results,
         };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, JsonOptions);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(response, JsonOptions);
+
+        // One decision per input, in input order, as each result's guardrail.decision_id also says.
+        context.Response.Headers[ModerationMiddleware.DecisionIdHeader] = string.Join(", ", outcomes.Select(static o => o.DecisionId));
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.ContentLength = bytes.Length;
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);

@@ -1,3 +1,4 @@
+using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Metrics;
 using Yarp.ReverseProxy.Forwarder;
@@ -16,9 +17,11 @@ internal sealed partial class ProxyErrorMiddleware
 
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly long _maxBodyBytes;
 
-    public ProxyErrorMiddleware(RequestDelegate next, GatewayMetrics metrics, TimeProvider time, ILogger<ProxyErrorMiddleware> logger)
+    public ProxyErrorMiddleware(RequestDelegate next, GatewayMetrics metrics, TimeProvider time, GuardrailOptions options, ILogger<ProxyErrorMiddleware> logger)
     {
+        _maxBodyBytes = options.Limits.MaxRequestBodyBytes;
         _metrics = metrics;
         _time = time;
         _next = next;
@@ -52,8 +55,14 @@ internal sealed partial class ProxyErrorMiddleware
             return;
         }
 
-        var (status, message, type, code) = Describe(failure);
         context.Response.Headers.Clear();
+        if (failure.Error is ForwarderError.RequestBodyClient or ForwarderError.UpgradeRequestClient && IsBodyTooLarge(failure.Exception))
+        {
+            await OpenAIError.WritePayloadTooLargeAsync(context, _maxBodyBytes);
+            return;
+        }
+
+        var (status, message, type, code) = Describe(failure);
         await OpenAIError.WriteAsync(context, status, message, type, code);
     }
 
@@ -66,9 +75,7 @@ internal sealed partial class ProxyErrorMiddleware
     {
         if (failure.Error is ForwarderError.RequestBodyClient or ForwarderError.UpgradeRequestClient)
         {
-            return IsBodyTooLarge(failure.Exception)
-                ? (StatusCodes.Status413PayloadTooLarge, "The request body is larger than this gateway accepts.", OpenAIError.InvalidRequest, "request_too_large")
-                : (StatusCodes.Status400BadRequest, "The request body could not be read.", OpenAIError.InvalidRequest, "invalid_request_body");
+            return (StatusCodes.Status400BadRequest, "The request body could not be read.", OpenAIError.InvalidRequest, "invalid_request_body");
         }
 
         return failure.Error switch
@@ -96,9 +103,9 @@ internal sealed partial class ProxyErrorMiddleware
         return false;
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Forwarding to cluster {ClusterId} failed: {Error} ({ExceptionType})")]
+    [LoggerMessage(EventId = GatewayEventIds.ForwardingFailed, Level = LogLevel.Warning, Message = "Forwarding to cluster {ClusterId} failed: {Error} ({ExceptionType})")]
     private static partial void LogForwardingFailed(ILogger logger, ForwarderError error, string clusterId, string exceptionType);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Client went away while forwarding to cluster {ClusterId}: {Error}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClientGoneWhileForwarding, Level = LogLevel.Debug, Message = "Client went away while forwarding to cluster {ClusterId}: {Error}")]
     private static partial void LogClientGone(ILogger logger, ForwarderError error, string clusterId);
 }

@@ -5,8 +5,9 @@ namespace Guardrail.Gateway.Proxy;
 
 /// <summary>
 /// Rejects a request whose declared body is over <c>Guardrail:Limits:MaxRequestBodyBytes</c> before it is read.
-/// Chunked bodies without a length are cut by Kestrel's own limit, set to the same value, and reported as 413 by
-/// <see cref="ProxyErrorMiddleware"/>.
+/// Runs for every endpoint. Chunked bodies without a length are cut by Kestrel's own limit, set to the same value, and
+/// reported as 413 by whoever reads them (<see cref="RequestBodyReader"/>, or <see cref="ProxyErrorMiddleware"/> for
+/// pass-through routes).
 /// </summary>
 internal sealed class RequestLimitsMiddleware
 {
@@ -23,12 +24,7 @@ internal sealed class RequestLimitsMiddleware
     {
         if (context.Request.ContentLength > _maxBodyBytes)
         {
-            return OpenAIError.WriteAsync(
-                context,
-                StatusCodes.Status413PayloadTooLarge,
-                $"The request body is larger than this gateway accepts ({_maxBodyBytes} bytes).",
-                OpenAIError.InvalidRequest,
-                "request_too_large");
+            return OpenAIError.WritePayloadTooLargeAsync(context, _maxBodyBytes);
         }
 
         return _next(context);

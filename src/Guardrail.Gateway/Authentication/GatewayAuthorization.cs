@@ -1,0 +1,71 @@
+using Guardrail.Gateway.Configuration;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Guardrail.Gateway.Authentication;
+
+/// <summary>
+/// The named authorization policies every endpoint uses, and their registration. <c>client</c> (also the default and
+/// the fallback, so an endpoint or YARP route that names no policy needs a client key: authentication is on by
+/// default) lets in client keys, and callers without a key when <c>Guardrail:Auth:AllowAnonymous</c> is set;
+/// <c>admin</c> lets in admin keys; <c>metrics</c> lets in anyone on the management listener
+/// (<c>Guardrail:Metrics:ManagementUrl</c>, told by the socket's local port, never the Host header) and admin keys
+/// when there is none. YARP routes choose with their own <c>AuthorizationPolicy</c> setting
+/// (<c>client</c>, <c>admin</c>, or YARP's <c>anonymous</c>).
+/// </summary>
+internal static class GatewayAuthorization
+{
+    public const string Scheme = "GatewayKey";
+    public const string ClientPolicy = "client";
+    public const string AdminPolicy = "admin";
+    public const string MetricsPolicy = "metrics";
+
+    /// <summary>The policy names a YARP route may give as its <c>AuthorizationPolicy</c> (YARP's own included).</summary>
+    public static readonly IReadOnlyList<string> RoutePolicies = [ClientPolicy, AdminPolicy, "anonymous", "default"];
+
+    public static IServiceCollection AddGuardrailAuthentication(this IServiceCollection services, GuardrailOptions options)
+    {
+        services.AddAuthentication(Scheme).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, GatewayAuthenticationHandler>(Scheme, configureOptions: null);
+        var client = new AuthorizationPolicyBuilder(Scheme).AddRequirements(new GatewayKeyRequirement(GatewayKeyKind.Client)).Build();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ClientPolicy, client)
+            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new GatewayKeyRequirement(GatewayKeyKind.Admin)))
+            .AddPolicy(MetricsPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new MetricsAccessRequirement()))
+            .SetDefaultPolicy(client)
+            .SetFallbackPolicy(client);
+        services.AddSingleton<IAuthorizationHandler>(new GatewayKeyRequirementHandler(options.Auth.AllowAnonymous, options.Metrics.ManagementPort));
+        return services;
+    }
+}
+
+/// <summary>The caller must have presented this kind of key.</summary>
+internal sealed record GatewayKeyRequirement(GatewayKeyKind Kind) : IAuthorizationRequirement;
+
+/// <summary><c>/metrics</c>: the management listener, or an admin key when there is none.</summary>
+internal sealed record MetricsAccessRequirement : IAuthorizationRequirement;
+
+/// <summary>Decides both requirements from the caller's claims and, for metrics, the listener the request came in on.</summary>
+internal sealed class GatewayKeyRequirementHandler(bool allowAnonymous, int? managementPort) : IAuthorizationHandler
+{
+    public Task HandleAsync(AuthorizationHandlerContext context)
+    {
+        var caller = GatewayCaller.From(context.User);
+        foreach (var requirement in context.PendingRequirements.ToList())
+        {
+            var met = requirement switch
+            {
+                GatewayKeyRequirement { Kind: GatewayKeyKind.Client } => caller is null ? allowAnonymous : caller.Kind == GatewayKeyKind.Client,
+                GatewayKeyRequirement { Kind: GatewayKeyKind.Admin } => caller?.Kind == GatewayKeyKind.Admin,
+                MetricsAccessRequirement => managementPort is { } port
+                    ? context.Resource is HttpContext http && http.Connection.LocalPort == port
+                    : caller?.Kind == GatewayKeyKind.Admin,
+                _ => false,
+            };
+            if (met)
+            {
+                context.Succeed(requirement);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}
