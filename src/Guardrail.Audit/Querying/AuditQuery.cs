@@ -17,6 +17,15 @@ public sealed record AuditQuery
 
     public string? Tenant { get; init; }
 
+    /// <summary>Decisions made for the gateway key with this id.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>Decisions on this YARP route id.</summary>
+    public string? Route { get; init; }
+
+    /// <summary>Decisions for requests naming this model.</summary>
+    public string? Model { get; init; }
+
     public AuditDirection? Direction { get; init; }
 
     public AuditAction? Action { get; init; }
