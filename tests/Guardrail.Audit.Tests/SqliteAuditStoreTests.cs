@@ -102,7 +102,8 @@ public sealed class SqliteAuditStoreTests : IDisposable
         var ids = new AuditIdGenerator(TimeProvider.System);
         var t0 = AuditRecords.Epoch;
         var a = AuditRecords.Simple(time: t0, tenant: "team-a", ids: ids);
-        var b = AuditRecords.Simple(time: t0.AddHours(1), tenant: "team-b", direction: CheckDirection.Response, ids: ids);
+        var b = AuditRecords.Simple(time: t0.AddHours(1), tenant: "team-b", direction: CheckDirection.Response, ids: ids)
+            with { KeyId = "key-b", Route = "completions", Model = "llama-3.2-1b" };
         var c = AuditRecords.Simple(time: t0.AddHours(2), verdict: GuardOutcome.Unsafe, action: ModerationAction.Block,
             categories: ["S1", "S10"], policy: "strict", ids: ids);
         var d = AuditRecords.Simple(time: t0.AddHours(3), verdict: GuardOutcome.Unsafe, action: ModerationAction.Flag,
@@ -117,6 +118,9 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal([a.Id, b.Id, c.Id, d.Id, e.Id], await Ids(new AuditQuery()));
         Assert.Equal([b.Id, c.Id], await Ids(new AuditQuery { Since = t0.AddHours(1), Until = t0.AddHours(3) }));
         Assert.Equal([b.Id], await Ids(new AuditQuery { Tenant = "team-b" }));
+        Assert.Equal([b.Id], await Ids(new AuditQuery { KeyId = "key-b" }));
+        Assert.Equal([b.Id], await Ids(new AuditQuery { Route = "completions" }));
+        Assert.Equal([b.Id], await Ids(new AuditQuery { Model = "llama-3.2-1b" }));
         Assert.Equal([b.Id], await Ids(new AuditQuery { Direction = CheckDirection.Response }));
         Assert.Equal([c.Id, e.Id], await Ids(new AuditQuery { Action = ModerationAction.Block }));
         Assert.Equal([e.Id], await Ids(new AuditQuery { Verdict = GuardOutcome.Error }));

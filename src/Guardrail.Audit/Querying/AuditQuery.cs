@@ -20,6 +20,15 @@ public sealed record AuditQuery
 
     public string? Tenant { get; init; }
 
+    /// <summary>Decisions made for the gateway key with this id.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>Decisions on this YARP route id.</summary>
+    public string? Route { get; init; }
+
+    /// <summary>Decisions for requests naming this model.</summary>
+    public string? Model { get; init; }
+
     public CheckDirection? Direction { get; init; }
 
     public ModerationAction? Action { get; init; }

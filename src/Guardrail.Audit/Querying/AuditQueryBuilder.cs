@@ -37,6 +37,21 @@ internal static class AuditQueryBuilder
             Add("d.tenant = $tenant", "$tenant", tenant);
         }
 
+        if (query.KeyId is { } keyId)
+        {
+            Add("d.key_id = $key_id", "$key_id", keyId);
+        }
+
+        if (query.Route is { } route)
+        {
+            Add("d.route = $route", "$route", route);
+        }
+
+        if (query.Model is { } model)
+        {
+            Add("d.model = $model", "$model", model);
+        }
+
         if (query.Direction is { } direction)
         {
             Add("d.direction = $direction", "$direction", direction.ToWire());

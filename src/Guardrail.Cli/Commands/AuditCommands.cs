@@ -33,22 +33,20 @@ internal static class AuditCommands
     private static Command CreateList(TimeProvider clock)
     {
         var db = DbOption();
-        var filters = new FilterOptions();
-        var limit = new Option<int>("--limit") { Description = "Decisions per page (1 to 1000).", DefaultValueFactory = _ => 50 };
-        var after = new Option<string?>("--after") { Description = "Continue after this decision id (printed under the previous page)." };
+        var filters = new FilterOptions(AuditQueryUse.List);
         var format = FormatOption("table", "jsonl", "csv");
-        var command = new Command("list", "List decisions, newest first.") { db, limit, after, format };
+        var command = new Command("list", "List decisions, newest first.") { db, format };
         filters.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var output = result.InvocationConfiguration.Output;
-            var errors = new List<string>();
-            var query = filters.Build(result, clock, errors) with { Limit = result.GetValue(limit), After = result.GetValue(after) };
-            errors.AddRange(query.Validate());
-            if (Fail(result, errors))
+            var parsed = filters.Parse(result, clock);
+            if (Fail(result, parsed))
             {
                 return Usage;
             }
+
+            var query = parsed.Query;
 
             return await WithStoreAsync(result, db, async store =>
             {
@@ -154,30 +152,24 @@ internal static class AuditCommands
     private static Command CreateExport(TimeProvider clock)
     {
         var db = DbOption();
-        var filters = new FilterOptions();
+        var filters = new FilterOptions(AuditQueryUse.Export);
         var format = FormatOption("jsonl", "csv", "eval");
         var outputPath = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output." };
-        var limit = new Option<long?>("--limit") { Description = "Export at most this many decisions (default: all)." };
         var command = new Command("export",
             "Export matching decisions as JSON Lines or CSV, or labelled ones as an evaluation set (eval).")
         {
-            db, format, outputPath, limit,
+            db, format, outputPath,
         };
         filters.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var errors = new List<string>();
-            var query = filters.Build(result, clock, errors);
-            errors.AddRange(query.Validate());
-            if (result.GetValue(limit) is < 0)
-            {
-                errors.Add("--limit must be 0 or more.");
-            }
-
-            if (Fail(result, errors))
+            var parsed = filters.Parse(result, clock);
+            if (Fail(result, parsed))
             {
                 return Usage;
             }
+
+            var query = parsed.Query;
 
             var exportFormat = result.GetValue(format) switch
             {
@@ -193,12 +185,12 @@ internal static class AuditCommands
                     var writer = new StreamWriter(file.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                     await using (writer.ConfigureAwait(false))
                     {
-                        exported = await store.ExportAsync(query, exportFormat, writer, ct, result.GetValue(limit));
+                        exported = await store.ExportAsync(query, exportFormat, writer, ct, parsed.MaxRecords);
                     }
                 }
                 else
                 {
-                    exported = await store.ExportAsync(query, exportFormat, result.InvocationConfiguration.Output, ct, result.GetValue(limit));
+                    exported = await store.ExportAsync(query, exportFormat, result.InvocationConfiguration.Output, ct, parsed.MaxRecords);
                 }
 
                 await result.InvocationConfiguration.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -212,19 +204,19 @@ internal static class AuditCommands
     private static Command CreateStats(TimeProvider clock)
     {
         var db = DbOption();
-        var filters = new FilterOptions();
+        var filters = new FilterOptions(AuditQueryUse.Stats);
         var format = FormatOption("table", "jsonl");
         var command = new Command("stats", "Count matching decisions by action, direction, verdict, category and label.") { db, format };
         filters.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var errors = new List<string>();
-            var query = filters.Build(result, clock, errors);
-            errors.AddRange(query.Validate());
-            if (Fail(result, errors))
+            var parsed = filters.Parse(result, clock);
+            if (Fail(result, parsed))
             {
                 return Usage;
             }
+
+            var query = parsed.Query;
 
             return await WithStoreAsync(result, db, async store =>
             {
@@ -308,6 +300,9 @@ internal static class AuditCommands
             }
         }
     }
+
+    private static bool Fail(ParseResult result, AuditQueryParseResult parsed) =>
+        Fail(result, [.. parsed.Problems.Select(p => p.Message)]);
 
     private static bool Fail(ParseResult result, IReadOnlyList<string> errors)
     {
@@ -420,121 +415,63 @@ internal static class AuditCommands
         text.Append('\n');
     }
 
-    /// <summary>The filter options shared by list, export and stats.</summary>
+    /// <summary>The options of the audit query language (docs/review.md) for list, export or stats: one option per
+    /// parameter that <see cref="AuditQueryParser"/> takes, read by that parser, as the admin API's query string is.</summary>
     private sealed class FilterOptions
     {
-        private readonly Option<string?> _tenant = new("--tenant") { Description = "Only this tenant." };
-        private readonly Option<string?> _action = new("--action") { Description = "allow, flag or block." };
-        private readonly Option<string?> _direction = new("--direction") { Description = "prompt or response." };
-        private readonly Option<string?> _verdict = new("--verdict") { Description = "safe, unsafe or error." };
-        private readonly Option<string?> _category = new("--category") { Description = "Decisions naming this category code, such as S1." };
-        private readonly Option<string?> _policy = new("--policy") { Description = "Only this policy id." };
-        private readonly Option<string?> _label = new("--label") { Description = "confirmed, false_positive, false_negative, or none for unlabelled." };
-        private readonly Option<string?> _since = new("--since") { Description = "From this time: ISO 8601 (2026-11-22T10:00Z) or an age such as 30m, 24h, 7d." };
-        private readonly Option<string?> _until = new("--until") { Description = "Before this time, in the same forms as --since." };
-        private readonly Option<string?> _search = new("--search") { Description = "Words that must all occur in the stored conversation (taken literally)." };
+        private readonly AuditQueryUse _use;
+        private readonly Option<string?>[] _values;
+        private readonly Option<bool> _unlabelled;
+
+        public FilterOptions(AuditQueryUse use)
+        {
+            _use = use;
+            var names = AuditQueryParser.ParameterNames(use, AuditQueryNaming.CommandLine);
+            var unlabelled = AuditQueryParser.Spell("unlabelled", AuditQueryNaming.CommandLine);
+            _values = [.. names.Where(n => !string.Equals(n, unlabelled, StringComparison.Ordinal)).Select(n => new Option<string?>(n) { Description = Describe(n, use) })];
+            // A flag on the command line (--unlabelled), true or false in a query string: the parser reads both.
+            _unlabelled = new Option<bool>(unlabelled) { Description = Describe(unlabelled, use) };
+        }
 
         public void AddTo(Command command)
         {
-            command.Options.Add(_tenant);
-            command.Options.Add(_action);
-            command.Options.Add(_direction);
-            command.Options.Add(_verdict);
-            command.Options.Add(_category);
-            command.Options.Add(_policy);
-            command.Options.Add(_label);
-            command.Options.Add(_since);
-            command.Options.Add(_until);
-            command.Options.Add(_search);
+            foreach (var option in _values)
+            {
+                command.Options.Add(option);
+            }
+
+            command.Options.Add(_unlabelled);
         }
 
-        /// <summary>The query the options describe; problems are added to <paramref name="errors"/>.</summary>
-        public AuditQuery Build(ParseResult result, TimeProvider clock, List<string> errors)
+        /// <summary>The query the options describe, with every problem named by its option.</summary>
+        public AuditQueryParseResult Parse(ParseResult result, TimeProvider clock)
         {
-            var query = new AuditQuery
-            {
-                Tenant = result.GetValue(_tenant),
-                Category = result.GetValue(_category),
-                PolicyId = result.GetValue(_policy),
-                Search = result.GetValue(_search),
-                Since = ParseTime(result.GetValue(_since), "--since", clock, errors),
-                Until = ParseTime(result.GetValue(_until), "--until", clock, errors),
-            };
-            if (result.GetValue(_action) is { } action)
-            {
-                query = AuditNames.TryParseAction(action, out var a)
-                    ? query with { Action = a }
-                    : Invalid(query, $"--action '{action}' is not one of allow, flag, block.");
-            }
-
-            if (result.GetValue(_direction) is { } direction)
-            {
-                query = AuditNames.TryParseDirection(direction, out var d)
-                    ? query with { Direction = d }
-                    : Invalid(query, $"--direction '{direction}' is not one of prompt, response.");
-            }
-
-            if (result.GetValue(_verdict) is { } verdict)
-            {
-                query = AuditNames.TryParseVerdict(verdict, out var v)
-                    ? query with { Verdict = v }
-                    : Invalid(query, $"--verdict '{verdict}' is not one of safe, unsafe, error.");
-            }
-
-            if (result.GetValue(_label) is { } label)
-            {
-                if (string.Equals(label, "none", StringComparison.OrdinalIgnoreCase))
-                {
-                    query = query with { UnlabelledOnly = true };
-                }
-                else
-                {
-                    query = AuditNames.TryParseLabel(label, out var l)
-                        ? query with { Label = l }
-                        : Invalid(query, $"--label '{label}' is not one of confirmed, false_positive, false_negative, none.");
-                }
-            }
-
-            return query;
-
-            AuditQuery Invalid(AuditQuery q, string error)
-            {
-                errors.Add(error);
-                return q;
-            }
+            var values = _values.Select(o => KeyValuePair.Create(o.Name, result.GetValue(o)))
+                .Append(KeyValuePair.Create<string, string?>(_unlabelled.Name, result.GetValue(_unlabelled) ? "true" : null));
+            return AuditQueryParser.Parse(values, _use, AuditQueryNaming.CommandLine, clock);
         }
 
-        private static DateTimeOffset? ParseTime(string? text, string name, TimeProvider clock, List<string> errors)
+        private static string Describe(string option, AuditQueryUse use) => option switch
         {
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return null;
-            }
-
-            text = text.Trim();
-            if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
-            {
-                TimeSpan? age = text[^1] switch
-                {
-                    's' => TimeSpan.FromSeconds(amount),
-                    'm' => TimeSpan.FromMinutes(amount),
-                    'h' => TimeSpan.FromHours(amount),
-                    'd' => TimeSpan.FromDays(amount),
-                    _ => null,
-                };
-                if (age is { } ago)
-                {
-                    return clock.GetUtcNow() - ago;
-                }
-            }
-
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-            {
-                return time;
-            }
-
-            errors.Add($"{name} '{text}' is neither an ISO 8601 time nor an age such as 30m, 24h or 7d.");
-            return null;
-        }
+            "--since" => "From this time: ISO 8601 (2026-11-22T10:00Z) or an age such as 30m, 24h, 7d.",
+            "--until" => "Before this time, in the same forms as --since.",
+            "--tenant" => "Only this tenant.",
+            "--key-id" => "Only decisions made for this gateway key id.",
+            "--route" => "Only this route id.",
+            "--model" => "Only requests for this model.",
+            "--direction" => "prompt or response.",
+            "--action" => "allow, flag or block.",
+            "--verdict" => "safe, unsafe or error.",
+            "--category" => "Decisions naming this category code, such as S1.",
+            "--policy" => "Only this policy id.",
+            "--label" => "confirmed, false_positive, false_negative, or none for unlabelled.",
+            "--unlabelled" => "Only decisions nobody has labelled (the same as --label none).",
+            "--search" => "Words that must all occur in the stored conversation (taken literally).",
+            "--after" => "Continue after this decision id (printed under the previous page).",
+            "--limit" when use == AuditQueryUse.Export => "Export at most this many decisions (default: all).",
+            "--limit" => $"Decisions per page (1 to {AuditQuery.MaxLimit}, default {AuditQueryParser.DefaultLimit}).",
+            "--sort" => "newest (the default) or oldest first.",
+            _ => "See docs/review.md, the audit query language.",
+        };
     }
 }

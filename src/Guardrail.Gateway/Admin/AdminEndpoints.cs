@@ -1,7 +1,9 @@
 using Guardrail.Audit.Export;
+using Guardrail.Audit.Querying;
 using Guardrail.Auditing;
 using Guardrail.Gateway.Admin.Review;
 using Guardrail.Gateway.Auditing;
+using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Metrics;
 
 namespace Guardrail.Gateway.Admin;
@@ -32,10 +34,10 @@ internal static class AdminEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, AuditHost audit)
+    private static async Task<IResult> ListAsync(HttpContext context, AuditHost audit, TimeProvider time)
     {
-        var parsed = DecisionQueryParser.Parse(context.Request.Query, paging: true);
-        if (parsed.Error is { } error)
+        var parsed = AdminQuery.Parse(context.Request, AuditQueryUse.List, time);
+        if (parsed.Error() is { } error)
         {
             return error;
         }
@@ -79,10 +81,10 @@ internal static class AdminEndpoints
         return new AdminJsonResult(json => AuditJsonLinesWriter.WriteObject(json, record));
     }
 
-    private static async Task<IResult> StatsAsync(HttpContext context, AuditHost audit)
+    private static async Task<IResult> StatsAsync(HttpContext context, AuditHost audit, TimeProvider time)
     {
-        var parsed = DecisionQueryParser.Parse(context.Request.Query, paging: false);
-        if (parsed.Error is { } error)
+        var parsed = AdminQuery.Parse(context.Request, AuditQueryUse.Stats, time);
+        if (parsed.Error() is { } error)
         {
             return error;
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Guardrail.Audit;
 using Guardrail.Audit.Export;
+using Guardrail.Audit.Querying;
 
 namespace Guardrail.Gateway.Admin;
 
@@ -12,31 +13,16 @@ namespace Guardrail.Gateway.Admin;
 /// </summary>
 internal static class DecisionExport
 {
-    private static readonly string[] ExtraParameters = ["format", "limit"];
+    private static readonly string[] ExtraParameters = ["format"];
 
     public static async Task<IResult> RunAsync(HttpContext context, SqliteAuditStore store, TimeProvider time)
     {
-        var parsed = DecisionQueryParser.Parse(context.Request.Query, paging: false, ExtraParameters);
-        var problems = parsed.Problems.ToList();
+        var parsed = AdminQuery.Parse(context.Request, AuditQueryUse.Export, time, ExtraParameters);
+        var problems = parsed.Problems.Select(p => (p.Parameter, p.Message)).ToList();
         var format = AuditExportFormat.JsonLines;
-        var formatText = context.Request.Query["format"].Count == 1 ? context.Request.Query["format"][0] : null;
-        if (!string.IsNullOrEmpty(formatText) && !TryParseFormat(formatText, out format))
+        if (parsed.Extra.GetValueOrDefault("format") is { } formatText && !TryParseFormat(formatText, out format))
         {
             problems.Add(("format", $"Parameter 'format' is '{formatText}': use jsonl, csv or eval."));
-        }
-
-        long? maxRecords = null;
-        var limitText = context.Request.Query["limit"].Count == 1 ? context.Request.Query["limit"][0] : null;
-        if (!string.IsNullOrEmpty(limitText))
-        {
-            if (long.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit >= 1)
-            {
-                maxRecords = limit;
-            }
-            else
-            {
-                problems.Add(("limit", $"Parameter 'limit' is '{limitText}': use a number of decisions, 1 or more."));
-            }
         }
 
         if (problems.Count > 0)
@@ -60,7 +46,7 @@ internal static class DecisionExport
         AuditExportResult result;
         await using (output)
         {
-            result = await store.ExportAsync(parsed.Query, format, output, context.RequestAborted, maxRecords);
+            result = await store.ExportAsync(parsed.Query, format, output, context.RequestAborted, parsed.MaxRecords);
         }
 
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DecisionExport));

@@ -67,11 +67,10 @@ internal sealed partial class GatewayAuthenticationHandler : AuthenticationHandl
         var caller = Context.GetCaller();
         _metrics.AuthenticationFailed("wrong_key_kind");
         LogRejected(Logger, caller.Kind == GatewayKeyKind.Admin ? "admin key on a client endpoint" : "client key on an admin endpoint", Request.Path);
-        return OpenAIError.WriteForbiddenAsync(
-            Context,
-            caller.Kind == GatewayKeyKind.Admin
-                ? "This is an admin key; this endpoint needs a client gateway key (Guardrail:Auth:Keys)."
-                : "This is a client gateway key; this endpoint needs an admin key (Guardrail:Auth:AdminKeys).");
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return caller.Kind == GatewayKeyKind.Admin
+            ? OpenAIError.WriteForbiddenAsync(Context, "This is an admin key; this endpoint needs a client gateway key (Guardrail:Auth:Keys).", "client_key_required")
+            : OpenAIError.WriteForbiddenAsync(Context, "This is a client gateway key; this endpoint needs an admin key (Guardrail:Auth:AdminKeys).", "admin_key_required");
     }
 
     [LoggerMessage(EventId = GatewayEventIds.AuthenticationRejected, Level = LogLevel.Information, Message = "Rejected request to {Path}: {Reason}")]

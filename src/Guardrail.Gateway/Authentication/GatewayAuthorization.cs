@@ -7,9 +7,9 @@ namespace Guardrail.Gateway.Authentication;
 /// The named authorization policies every endpoint uses, and their registration. <c>client</c> (also the default and
 /// the fallback, so an endpoint or YARP route that names no policy needs a client key: authentication is on by
 /// default) lets in client keys, and callers without a key when <c>Guardrail:Auth:AllowAnonymous</c> is set;
-/// <c>admin</c> lets in admin keys; <c>metrics</c> lets in anyone on the management listener
-/// (<c>Guardrail:Metrics:ManagementUrl</c>, told by the socket's local port, never the Host header) and admin keys
-/// when there is none. YARP routes choose with their own <c>AuthorizationPolicy</c> setting
+/// <c>admin</c> lets in admin keys; <c>metrics</c> lets in admin keys when there is no management listener, and leaves
+/// the decision to the listener when there is one (<c>Guardrail:Metrics:ManagementUrl</c>: the endpoint serves it
+/// without a key and 404s elsewhere, told by the socket's local port, never the Host header). YARP routes choose with their own <c>AuthorizationPolicy</c> setting
 /// (<c>client</c>, <c>admin</c>, or YARP's <c>anonymous</c>).
 /// </summary>
 internal static class GatewayAuthorization
@@ -53,11 +53,14 @@ internal sealed class GatewayKeyRequirementHandler(bool allowAnonymous, int? man
         {
             var met = requirement switch
             {
-                GatewayKeyRequirement { Kind: GatewayKeyKind.Client } => caller is null ? allowAnonymous : caller.Kind == GatewayKeyKind.Client,
+                // Anonymous means no key at all: a wrong key is refused even where anonymous callers are let in.
+                GatewayKeyRequirement { Kind: GatewayKeyKind.Client } => caller is null
+                    ? allowAnonymous && context.Resource is HttpContext http && http.Request.Headers.Authorization.Count == 0
+                    : caller.Kind == GatewayKeyKind.Client,
                 GatewayKeyRequirement { Kind: GatewayKeyKind.Admin } => caller?.Kind == GatewayKeyKind.Admin,
-                MetricsAccessRequirement => managementPort is { } port
-                    ? context.Resource is HttpContext http && http.Connection.LocalPort == port
-                    : caller?.Kind == GatewayKeyKind.Admin,
+                // With a management listener, where a request came in decides, not a key: the endpoint serves metrics there
+                // without one and answers 404 on every other listener.
+                MetricsAccessRequirement => managementPort is not null || caller?.Kind == GatewayKeyKind.Admin,
                 _ => false,
             };
             if (met)

@@ -36,7 +36,7 @@ public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind K
             return null;
         }
 
-        return new GatewayCaller(tenant, keyId, user.FindFirst(KindClaim)?.Value == nameof(GatewayKeyKind.Admin) ? GatewayKeyKind.Admin : GatewayKeyKind.Client);
+        return new GatewayCaller(tenant, keyId, string.Equals(user.FindFirst(KindClaim)?.Value, nameof(GatewayKeyKind.Admin), StringComparison.Ordinal) ? GatewayKeyKind.Admin : GatewayKeyKind.Client);
     }
 
     /// <summary>The claims that carry this caller.</summary>

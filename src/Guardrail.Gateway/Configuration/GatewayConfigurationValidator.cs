@@ -111,6 +111,12 @@ internal static class GatewayConfigurationValidator
                 errors.Add($"{route.Path}:Match needs a Path (e.g. /v1/{{**path}}) or Hosts.");
             }
 
+            var policy = route["AuthorizationPolicy"];
+            if (policy is not null && !Authentication.GatewayAuthorization.RoutePolicies.Contains(policy, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{route.Path}:AuthorizationPolicy '{policy}' is not a policy of this gateway: use {string.Join(", ", Authentication.GatewayAuthorization.RoutePolicies)}, or remove it (the default is '{Authentication.GatewayAuthorization.ClientPolicy}': a client key).");
+            }
+
             var api = route[$"Metadata:{Moderation.ModeratedRoute.ApiKey}"];
             if (api is not null && !Moderation.ModeratedRoute.TryParseApi(api, out _))
             {

@@ -21,9 +21,9 @@ internal static class OpenAIError
     public static Task WriteUnauthorizedAsync(HttpContext context, string message) =>
         WriteAsync(context, StatusCodes.Status401Unauthorized, message, InvalidRequest, "invalid_api_key");
 
-    /// <summary>403 <c>wrong_key_kind</c>: a valid key of the other kind (client on an admin endpoint, or the reverse).</summary>
-    public static Task WriteForbiddenAsync(HttpContext context, string message) =>
-        WriteAsync(context, StatusCodes.Status403Forbidden, message, InvalidRequest, "wrong_key_kind");
+    /// <summary>403: a valid key of the other kind (<c>admin_key_required</c> for a client key on an admin endpoint, <c>client_key_required</c> for the reverse).</summary>
+    public static Task WriteForbiddenAsync(HttpContext context, string message, string code) =>
+        WriteAsync(context, StatusCodes.Status403Forbidden, message, InvalidRequest, code);
 
     /// <summary>413 <c>request_too_large</c>: the body is over <c>Guardrail:Limits:MaxRequestBodyBytes</c>.</summary>
     public static Task WritePayloadTooLargeAsync(HttpContext context, long limitBytes) =>

@@ -60,7 +60,7 @@ public static class GatewayApplication
                 + "Configure Guardrail:Auth:Keys (and remove Guardrail:Auth:DevelopmentKeyFile) before exposing this gateway.");
         }
 
-        var keyStore = new GatewayKeyStore(options.Auth.Keys, developmentKey is null ? null : DevelopmentKey.Caller, developmentKey);
+        var keyStore = new GatewayKeyStore(options.Auth.Keys, developmentKey is null ? null : DevelopmentKey.Caller, developmentKey, options.Auth.AdminKeys);
 
         // Policies are loaded once here so that start-up fails with every file error and its position.
         var policyOptions = PolicyHost.OptionsFrom(options.Policies, builder.Environment.ContentRootPath, GatewayConfigurationValidator.RequiredPolicyIds(builder.Configuration));
@@ -97,10 +97,10 @@ public static class GatewayApplication
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(keyStore);
-        services.AddSingleton(new GatewayAuthenticationSettings(options.Auth.AllowAnonymous));
+        services.AddGuardrailAuthentication(options);
+        services.AddSingleton<RequestBodyReader>();
         services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
         services.AddSingleton<GatewayReadiness>();
-        services.AddSingleton(new AdminKeyStore(options.Auth.AdminKeys));
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<MetricsRegistry>();
@@ -157,23 +157,20 @@ public static class GatewayApplication
         app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
             OpenAIError.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.", OpenAIError.ServerError, "internal_error")));
 
+        app.UseMiddleware<RequestLimitsMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
         app.MapGuardrailHealth();
         app.MapGuardrailMetrics(app.Services.GetRequiredService<GuardrailOptions>().Metrics);
         app.MapGuardrailModerations();
         app.MapGuardrailAdmin();
         app.MapReverseProxy(static pipeline =>
         {
-            pipeline.UseMiddleware<GatewayAuthenticationMiddleware>();
-            pipeline.UseMiddleware<RequestLimitsMiddleware>();
             pipeline.UseMiddleware<ModerationMiddleware>();
             pipeline.UseMiddleware<ProxyErrorMiddleware>();
         });
-        app.MapFallback(static context => OpenAIError.WriteAsync(
-            context,
-            StatusCodes.Status404NotFound,
-            $"No route matches {context.Request.Method} {context.Request.Path}.",
-            OpenAIError.InvalidRequest,
-            "unknown_url"));
+        app.MapFallback(static context => OpenAIError.WriteNotFoundAsync(context)).AllowAnonymous();
         return app;
     }
 

@@ -2,6 +2,7 @@ using Guardrail.Conversations;
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
+using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
 using Guardrail.Policies;

@@ -1,10 +1,11 @@
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Metrics;
+using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
 using Guardrail.Policies;

@@ -27,7 +27,7 @@ public sealed class AuditCommandsTests : IAsyncLifetime
         _allowedOld = Record(Now.AddDays(-3), "team-b", CheckDirection.Prompt, GuardOutcome.Safe, ModerationAction.Allow, [], "bake some bread");
         _flagged = Record(Now.AddHours(-2), "team-a", CheckDirection.Response, GuardOutcome.Unsafe, ModerationAction.Flag, ["S10"], "a rude reply");
         _blockedViolent = Record(Now.AddHours(-1), "team-a", CheckDirection.Prompt, GuardOutcome.Unsafe, ModerationAction.Block, ["S1", "S9"],
-            "how to hurt someone, \"quietly\"\nwith details");
+            "how to hurt someone, \"quietly\"\nwith details") with { KeyId = "key-a" };
         await using var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
         {
             DatabasePath = _db,
@@ -74,6 +74,13 @@ public sealed class AuditCommandsTests : IAsyncLifetime
     [InlineData(new[] { "--until", "2026-11-22T00:00:00Z" }, "old")]
     [InlineData(new[] { "--search", "bread" }, "old")]
     [InlineData(new[] { "--action", "BLOCK", "--category", "S9", "--tenant", "team-a" }, "blocked")]
+    [InlineData(new[] { "--category", "s9" }, "blocked")]
+    [InlineData(new[] { "--since", "2026-11-22T10:30:00Z" }, "blocked")]
+    [InlineData(new[] { "--until", "1d" }, "old")]
+    [InlineData(new[] { "--key-id", "key-a" }, "blocked")]
+    [InlineData(new[] { "--action", "block", "--route", "chat", "--model", "llama-3.1-8b" }, "blocked")]
+    [InlineData(new[] { "--unlabelled", "--tenant", "team-b" }, "old")]
+    [InlineData(new[] { "--sort", "oldest", "--limit", "1" }, "old")]
     public async Task List_Filter_ReturnsOnlyMatchingDecisions(string[] filter, string expected)
     {
         var (exit, output, error) = await RunAsync(["audit", "list", "--db", _db, "--format", "jsonl", .. filter]);
@@ -95,10 +102,10 @@ public sealed class AuditCommandsTests : IAsyncLifetime
             "--since", "yesterday-ish", "--limit", "0");
 
         Assert.Equal(2, exit);
-        Assert.Contains("--action 'nuke'", error, StringComparison.Ordinal);
-        Assert.Contains("--direction 'sideways'", error, StringComparison.Ordinal);
-        Assert.Contains("--since 'yesterday-ish'", error, StringComparison.Ordinal);
-        Assert.Contains("limit is 0", error, StringComparison.Ordinal);
+        Assert.Contains("--action is 'nuke': use one of allow, flag, block.", error, StringComparison.Ordinal);
+        Assert.Contains("--direction is 'sideways'", error, StringComparison.Ordinal);
+        Assert.Contains("--since is 'yesterday-ish'", error, StringComparison.Ordinal);
+        Assert.Contains("--limit is '0': use 1 to 1000.", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Guardrail.Gateway.Admin.Review;
 using Guardrail.Gateway.Tests.Infrastructure;
 
 namespace Guardrail.Gateway.Tests.Admin;
@@ -47,6 +48,57 @@ public sealed partial class ReviewPageEndpointsTests : IClassFixture<AdminFixtur
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(mediaType, response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal(ReviewPageEndpoints.ContentSecurityPolicy, Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.True(response.Headers.CacheControl!.NoCache);
+        Assert.NotNull(response.Headers.ETag);
+        Assert.False(response.Headers.ETag.IsWeak);
+        Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task EveryEmbeddedAsset_IsServedUnderItsNameWithItsTypeTheCspAndItsExactBytes()
+    {
+        using var client = _fixture.Gateway.CreateClient(key: null);
+        var assets = ReviewPageAssets.Load();
+
+        foreach (var asset in assets.Files)
+        {
+            using var response = await client.GetAsync(ReviewPageEndpoints.Path + "/" + asset.Name);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(asset.ContentType, response.Content.Headers.ContentType!.ToString());
+            Assert.Equal(ReviewPageEndpoints.ContentSecurityPolicy, Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
+            Assert.Equal(asset.ETag.Tag.ToString(), response.Headers.ETag!.Tag);
+            Assert.Equal(asset.Content.ToArray(), await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Asset_RequestedAgainWithItsETag_Is304UnderTheSamePolicy()
+    {
+        using var client = _fixture.Gateway.CreateClient(key: null);
+        using var first = await client.GetAsync("/admin/review/review.js");
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/admin/review/review.js");
+        again.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+
+        using var response = await client.SendAsync(again);
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(ReviewPageEndpoints.ContentSecurityPolicy, Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
+    public async Task Page_IsNeverStored()
+    {
+        using var client = _fixture.Gateway.CreateClient(key: null);
+
+        using var response = await client.GetAsync("/admin/review");
+
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        Assert.Null(response.Headers.ETag);
     }
 
     [Fact]

@@ -165,4 +165,74 @@ public sealed class GatewayAuthenticationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Empty(_backend.Requests);
     }
+
+    [Theory]
+    [InlineData("POST", "/v1/chat/completions")]
+    [InlineData("POST", "/v1/moderations")]
+    [InlineData("GET", "/admin/v1/decisions")]
+    [InlineData("GET", "/metrics")]
+    public async Task AnyEndpoint_NoKey_GetsTheSame401(string method, string path)
+    {
+        await using var gateway = await GatewayServer.StartAsync(GatewayServer.ConfigurationFor(_backend.BaseAddress));
+        using var client = gateway.CreateClient(key: null);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? new StringContent("{}") : null };
+
+        using var response = await client.SendAsync(request);
+
+        // One authentication handler answers for every endpoint: same status, scheme, code and message.
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal("invalid_api_key", error.GetProperty("code").GetString());
+        Assert.Equal("You didn't provide an API key. Send your key as 'Authorization: Bearer <key>'.", error.GetProperty("message").GetString());
+        Assert.Empty(_backend.Requests);
+    }
+
+    [Fact]
+    public async Task Request_AdminKeyOnAModelRoute_Is403AndBackendSeesNothing()
+    {
+        await using var gateway = await GatewayServer.StartAsync(GatewayServer.ConfigurationFor(_backend.BaseAddress));
+        using var client = gateway.CreateClient(GatewayServer.AdminKey);
+
+        using var response = await client.GetAsync(new Uri("/v1/models", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("client_key_required", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Empty(_backend.Requests);
+    }
+
+    [Fact]
+    public async Task Route_AuthorizationPolicyAdmin_OpensToAdminKeysOnly()
+    {
+        var settings = GatewayServer.ConfigurationFor(_backend.BaseAddress);
+        settings["ReverseProxy:Routes:ops:ClusterId"] = "llm";
+        settings["ReverseProxy:Routes:ops:Match:Path"] = "/ops/{**path}";
+        settings["ReverseProxy:Routes:ops:AuthorizationPolicy"] = "admin";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        using var admin = gateway.CreateClient(GatewayServer.AdminKey);
+        using var clientKey = gateway.CreateClient();
+
+        using var asAdmin = await admin.GetAsync(new Uri("/ops/status", UriKind.Relative));
+        using var asClient = await clientKey.GetAsync(new Uri("/ops/status", UriKind.Relative));
+
+        // The admin's request reached the backend (which knows no /ops path); the client's never did.
+        Assert.Equal("/ops/status", Assert.Single(_backend.Requests).Path);
+        Assert.Equal(HttpStatusCode.NotFound, asAdmin.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, asClient.StatusCode);
+    }
+
+    [Fact]
+    public async Task Route_AuthorizationPolicyAnonymous_NeedsNoKey()
+    {
+        var settings = GatewayServer.ConfigurationFor(_backend.BaseAddress);
+        settings["ReverseProxy:Routes:openai:AuthorizationPolicy"] = "anonymous";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        using var client = gateway.CreateClient(key: null);
+
+        using var response = await client.GetAsync(new Uri("/v1/models", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 }

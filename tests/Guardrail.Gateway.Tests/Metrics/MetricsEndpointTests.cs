@@ -48,17 +48,19 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData(GatewayServer.ClientKey)]
-    [InlineData("admin-key-0123456789abcdeX")]
-    public async Task Metrics_WithoutAdminKey_Returns401(string? key)
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("admin-key-0123456789abcdeX", HttpStatusCode.Unauthorized)]
+    [InlineData(GatewayServer.ClientKey, HttpStatusCode.Forbidden)]
+    public async Task Metrics_WithoutAdminKey_IsRefused(string? key, HttpStatusCode expected)
     {
         await using var gateway = await GatewayServer.StartAsync(Settings());
         using var client = gateway.CreateClient(key);
 
         using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        // No key or a wrong one is 401; a client key is a real key that does not open this door: 403.
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]

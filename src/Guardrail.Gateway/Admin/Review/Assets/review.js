@@ -1,9 +1,3 @@
-namespace Guardrail.Gateway.Admin.Review;
-
-/// <summary>The review page's script, served as <c>/admin/review/review.js</c> (the page's CSP allows scripts from the gateway itself only).</summary>
-internal static class ReviewPageScript
-{
-    public const string Source = """
 // Guardrail review page. Everything a decision holds came from a client or a model and is hostile: it is only ever
 // put into the page as text (textContent), never as HTML. The admin key lives in sessionStorage and travels only in
 // the Authorization header, never in a URL.
@@ -405,5 +399,3 @@ internal static class ReviewPageScript
 
   start();
 })();
-""";
-}
