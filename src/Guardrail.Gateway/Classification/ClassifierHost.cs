@@ -162,7 +162,9 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
             return [];
         }
 
-        var why = detected.IsConflicting ? $"its metadata disagrees ({string.Join("; ", detected.Evidence)})" : "no metadata names it (general.size_label, a name with the size, or a Llama Guard shape)";
+        var why = detected.IsConflicting
+            ? $"its metadata disagrees ({string.Join("; ", detected.Evidence.Select(static signal => $"{signal.Source} says {signal.Variant.Id}"))})"
+            : "no metadata names it (general.size_label, a name with the size, a Llama Guard shape or chat template)";
         return [$"The model file does not say which Llama Guard variant it is: {why}. Every category a policy enables is sent, including any this model may never have been trained on (see the policies check). Set Guardrail:Classifier:Variant to {choices}."];
     }
 

@@ -4,10 +4,19 @@ using Guardrail.LlamaCpp.Gguf;
 
 namespace Guardrail.LlamaCpp.Inference;
 
+/// <summary>One piece of metadata that names a variant.</summary>
+/// <param name="Source">The key and its value as read, such as <c>general.size_label '1B'</c>.</param>
+/// <param name="Variant">The variant it names.</param>
+public sealed record ModelVariantSignal(string Source, GuardModelVariant Variant)
+{
+    /// <inheritdoc />
+    public override string ToString() => Source;
+}
+
 /// <summary>What a GGUF file's metadata says about which Llama Guard variant it holds.</summary>
 /// <param name="Variant">The variant every signal agrees on; <see cref="GuardModelVariant.Unknown"/> when none names one or they disagree.</param>
-/// <param name="Evidence">Each signal that named a variant, as <c>key 'value' (variant)</c>, in the order they were read.</param>
-public sealed record ModelVariantDetection(GuardModelVariant Variant, IReadOnlyList<string> Evidence)
+/// <param name="Evidence">Each signal that named a variant, in the order they were read.</param>
+public sealed record ModelVariantDetection(GuardModelVariant Variant, IReadOnlyList<ModelVariantSignal> Evidence)
 {
     /// <summary>True when signals named different variants (the file is then treated as <see cref="GuardModelVariant.Unknown"/>).</summary>
     public bool IsConflicting => !Variant.IsKnown && Evidence.Count > 0;
@@ -16,7 +25,7 @@ public sealed record ModelVariantDetection(GuardModelVariant Variant, IReadOnlyL
     public string Describe() => Evidence.Count == 0
         ? $"{Variant.Id} (no metadata names the variant)"
         : IsConflicting
-            ? $"{Variant.Id} (the metadata disagrees: {string.Join("; ", Evidence)})"
+            ? $"{Variant.Id} (the metadata disagrees: {string.Join("; ", Evidence.Select(static signal => $"{signal.Source} says {signal.Variant.Id}"))})"
             : $"{Variant.Id} (from {string.Join("; ", Evidence)})";
 }
 
@@ -54,12 +63,12 @@ internal static class ModelVariantDetector
     public static ModelVariantDetection Detect(GgufFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var signals = new List<(string Evidence, GuardModelVariant Variant)>();
-        void Add(string evidence, GuardModelVariant? variant)
+        var signals = new List<ModelVariantSignal>();
+        void Add(string source, GuardModelVariant? variant)
         {
             if (variant is not null)
             {
-                signals.Add(($"{evidence} ({variant.Id})", variant));
+                signals.Add(new ModelVariantSignal(source, variant));
             }
         }
 
@@ -93,9 +102,7 @@ internal static class ModelVariantDetector
         }
 
         var variants = signals.Select(static signal => signal.Variant).Distinct().ToList();
-        return new ModelVariantDetection(
-            variants.Count == 1 ? variants[0] : GuardModelVariant.Unknown,
-            [.. signals.Select(static signal => signal.Evidence)]);
+        return new ModelVariantDetection(variants.Count == 1 ? variants[0] : GuardModelVariant.Unknown, signals);
     }
 
     /// <summary><c>1B</c> and <c>1.5B</c> (the 1B model's computed label) are the 1B model; <c>8B</c> the 8B; anything else says nothing.</summary>
