@@ -1,10 +1,13 @@
+using Guardrail.Classification;
+
 namespace Guardrail.ModelSynthesis;
 
 /// <summary>A named model shape for random-weight synthesis.</summary>
 /// <param name="Name">The name used on the command line, for example <c>llama-guard-3-1b</c>.</param>
 /// <param name="Description">One line for help text.</param>
 /// <param name="Shape">The llama hyper-parameters.</param>
-internal sealed record SynthPreset(string Name, string Description, LlamaHyperParameters Shape)
+/// <param name="Imitates">The Llama Guard variant whose shape this is, written into the file's metadata; null for test shapes.</param>
+internal sealed record SynthPreset(string Name, string Description, LlamaHyperParameters Shape, GuardModelVariant? Imitates = null)
 {
     /// <summary>Llama Guard 3 1B: the Llama 3.2 1B shape with an untied output matrix (about 1.5 B weights).</summary>
     public static SynthPreset LlamaGuard3OneB { get; } = new(
@@ -17,7 +20,8 @@ internal sealed record SynthPreset(string Name, string Description, LlamaHyperPa
             HeadCount = 32,
             HeadCountKv = 8,
             FeedForwardLength = 8192,
-        });
+        },
+        GuardModelVariant.LlamaGuard3OneB);
 
     /// <summary>Llama Guard 3 8B: the Llama 3.1 8B shape (about 8 B weights).</summary>
     public static SynthPreset LlamaGuard3EightB { get; } = new(
@@ -30,7 +34,8 @@ internal sealed record SynthPreset(string Name, string Description, LlamaHyperPa
             HeadCount = 32,
             HeadCountKv = 8,
             FeedForwardLength = 14336,
-        });
+        },
+        GuardModelVariant.LlamaGuard3EightB);
 
     /// <summary>
     /// The smallest shape for tests: every row length is a multiple of 256 so that K-quants (Q4_K_M) apply to every

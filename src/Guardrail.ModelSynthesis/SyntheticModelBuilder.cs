@@ -1,4 +1,5 @@
 using System.Globalization;
+using Guardrail.Classification;
 using Guardrail.LlamaCpp.Gguf;
 
 namespace Guardrail.ModelSynthesis;
@@ -29,10 +30,11 @@ internal static class SyntheticModelBuilder
         var name = string.Create(CultureInfo.InvariantCulture, $"synthetic {preset.Name} (random, seed {seed})");
         var source = new RandomTensorSource(seed);
         var shape = preset.Shape with { VocabularySize = vocabulary.TokenCount };
-        var extra = new KeyValuePair<string, GgufValue>[]
+        var extra = new List<KeyValuePair<string, GgufValue>>
         {
             new("general.description", GgufValue.FromString($"Random weights in the shape of {preset.Name}; its verdicts are noise, its cost is real.")),
         };
+        extra.AddRange(VariantMetadata(preset.Imitates));
 
         if (quantization == SynthQuantization.F16)
         {
@@ -75,14 +77,19 @@ internal static class SyntheticModelBuilder
         }
     }
 
-    /// <summary>Resolves <paramref name="spec"/> against the tokenizer and writes the keyword guard (atomically).</summary>
+    /// <summary>
+    /// Resolves <paramref name="spec"/> against the tokenizer and writes the keyword guard (atomically). With
+    /// <paramref name="imitates"/>, its metadata names that Llama Guard variant (<c>general.size_label</c> and the
+    /// name), so a gateway loading it builds that model's prompts; its weights and answers are the same either way.
+    /// </summary>
     /// <exception cref="KeywordGuardSpecException">A word has no single-token form, or a token clashes.</exception>
     public static KeywordGuardPlan BuildKeywordGuard(
         string outputPath,
         KeywordGuardSpec spec,
         LlamaVocabularyMetadata vocabulary,
         ISynthTokenizer tokenizer,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        GuardModelVariant? imitates = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         ArgumentNullException.ThrowIfNull(spec);
@@ -90,13 +97,24 @@ internal static class SyntheticModelBuilder
         ArgumentNullException.ThrowIfNull(tokenizer);
         var plan = KeywordGuardPlan.Create(spec, tokenizer, vocabulary);
         var weights = new KeywordGuardWeights(plan);
-        var extra = new KeyValuePair<string, GgufValue>[]
+        var extra = new List<KeyValuePair<string, GgufValue>>
         {
             new("general.description", GgufValue.FromString("Hand-weighted keyword guard: answers like Llama Guard 3 from trigger tokens; for tests only.")),
             new("guardrail.keyword_guard.spec", GgufValue.FromString(spec.ToString())),
         };
+        extra.AddRange(VariantMetadata(imitates));
+        var name = imitates is null ? $"synthetic keyword guard ({spec})" : $"synthetic keyword guard ({spec}) imitating {imitates.DisplayName}";
         AtomicFile.Write(outputPath, stream => LlamaModelFileWriter.Write(
-            stream, $"synthetic keyword guard ({spec})", weights.Shape, vocabulary, LlamaModelFileWriter.FileTypeMostlyF16, weights, extra, cancellationToken));
+            stream, name, weights.Shape, vocabulary, LlamaModelFileWriter.FileTypeMostlyF16, weights, extra, cancellationToken));
         return plan;
     }
+
+    /// <summary>
+    /// The metadata that names a Llama Guard variant the way llama.cpp's converter does for the published files:
+    /// <c>general.size_label</c> (<c>1B</c>, <c>8B</c>). Nothing for a file that imitates none.
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, GgufValue>> VariantMetadata(GuardModelVariant? imitates) =>
+        imitates?.TaxonomyModel is { } size
+            ? [new("general.size_label", GgufValue.FromString(size))]
+            : [];
 }

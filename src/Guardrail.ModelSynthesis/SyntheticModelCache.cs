@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Guardrail.Classification;
 using Guardrail.LlamaCpp.Native;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -35,15 +36,33 @@ public static class SyntheticModelCache
         GetKeywordGuard(KeywordGuardSpec.Parse(spec), cancellationToken);
 
     /// <inheritdoc cref="GetKeywordGuard(string, CancellationToken)"/>
-    public static string GetKeywordGuard(KeywordGuardSpec spec, CancellationToken cancellationToken = default)
+    public static string GetKeywordGuard(KeywordGuardSpec spec, CancellationToken cancellationToken = default) =>
+        GetKeywordGuard(spec, imitates: null, cancellationToken);
+
+    /// <summary>
+    /// The path of a keyword guard for <paramref name="spec"/> whose metadata names <paramref name="imitates"/> (a
+    /// 1B- or 8B-like file: same weights and answers, that variant's prompts), built if needed.
+    /// </summary>
+    /// <exception cref="FormatException">The spec does not parse.</exception>
+    /// <exception cref="KeywordGuardSpecException">A word has no single-token form.</exception>
+    public static string GetKeywordGuard(string spec, GuardModelVariant imitates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imitates);
+        return GetKeywordGuard(KeywordGuardSpec.Parse(spec), imitates, cancellationToken);
+    }
+
+    private static string GetKeywordGuard(KeywordGuardSpec spec, GuardModelVariant? imitates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var vocabularyPath = SynthesisRuntime.DefaultVocabularyPath;
-        return GetOrBuild("keyword-guard", $"keyword-guard|{spec}", vocabularyPath, path =>
+
+        // The variant joins the key only when there is one, so the files of guards that imitate none keep their names.
+        var key = imitates is null ? $"keyword-guard|{spec}" : $"keyword-guard|{spec}|imitates:{imitates.Id}";
+        return GetOrBuild("keyword-guard", key, vocabularyPath, path =>
         {
             var vocabulary = LlamaVocabularyMetadata.Load(vocabularyPath);
             using var tokenizer = SynthesisRuntime.OpenTokenizer(vocabularyPath, NullLoggerFactory.Instance);
-            SyntheticModelBuilder.BuildKeywordGuard(path, spec, vocabulary, tokenizer, cancellationToken);
+            SyntheticModelBuilder.BuildKeywordGuard(path, spec, vocabulary, tokenizer, cancellationToken, imitates);
         });
     }
 
@@ -69,7 +88,8 @@ public static class SyntheticModelCache
         ArgumentNullException.ThrowIfNull(preset);
         var vocabularyPath = SynthesisRuntime.DefaultVocabularyPath;
         var name = string.Create(CultureInfo.InvariantCulture, $"{preset.Name}-{quantization}-seed{seed}").ToLowerInvariant();
-        var key = string.Create(CultureInfo.InvariantCulture, $"random|{preset.Name}|{preset.Shape}|{quantization}|{seed}");
+        var key = string.Create(CultureInfo.InvariantCulture, $"random|{preset.Name}|{preset.Shape}|{quantization}|{seed}")
+            + (preset.Imitates is { } imitates ? $"|imitates:{imitates.Id}" : string.Empty);
         return GetOrBuild(name, key, vocabularyPath, path =>
         {
             var vocabulary = LlamaVocabularyMetadata.Load(vocabularyPath);

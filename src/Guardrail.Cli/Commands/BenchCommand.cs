@@ -113,7 +113,7 @@ internal static class BenchCommand
             loggerFactory,
             cancellationToken: cancellationToken);
 
-        var categories = taxonomy.Categories.Where(c => c.IsKnownTo(classifier.ModelSizeClass) || string.Equals(classifier.ModelSizeClass, LlamaModelInfo.SizeClassOther, StringComparison.Ordinal)).ToList();
+        var categories = classifier.Variant.Select(taxonomy.Categories);
         var conversations = Conversations(requests, seed);
 
         if (exportPath is not null)

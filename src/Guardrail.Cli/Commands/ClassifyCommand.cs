@@ -117,16 +117,15 @@ internal static class ClassifyCommand
 
         using (classifier)
         {
-            // Only a real Llama Guard size (1B or 8B) says which categories it was trained on; others are taken at their word.
-            var sizeKnown = classifier.ModelSizeClass is LlamaModelInfo.SizeClass1B or LlamaModelInfo.SizeClass8B;
-            var known = sizeKnown ? selected.Where(c => c.IsKnownTo(classifier.ModelSizeClass)).ToList() : selected;
+            // Only a known variant says which categories it was trained on; an unknown one is sent what was asked.
+            var known = classifier.Variant.Select(selected).ToList();
             if (request.Categories is null)
             {
                 selected = known;
             }
             else if (known.Count < selected.Count)
             {
-                await stderr.WriteLineAsync($"warning: {string.Join(", ", selected.Except(known).Select(c => c.Code))} not known to a {classifier.ModelSizeClass} model; its verdicts on them are unreliable.");
+                await stderr.WriteLineAsync($"warning: {string.Join(", ", selected.Except(known).Select(c => c.Code))} not known to {classifier.Variant.Id}; its verdicts on them are unreliable.");
             }
 
             var verdict = await classifier.ClassifyAsync(

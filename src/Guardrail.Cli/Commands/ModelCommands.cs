@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Guardrail.Classification;
 using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
@@ -38,6 +39,10 @@ internal static class ModelCommands
             Description = "Quantize a preset model: F16 (default, as written), Q8_0 or Q4_K_M.",
         };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of a preset's random weights (default 0)." };
+        var variant = new Option<string>("--variant")
+        {
+            Description = "The Llama Guard variant a keyword guard's metadata names (" + string.Join(", ", GuardModelVariant.Known.Select(v => v.Id)) + "), so a gateway builds that model's prompts; presets name their own.",
+        };
         var vocab = new Option<FileInfo>("--vocab")
         {
             Description = "The Llama 3 vocab GGUF to take the tokenizer from (default: .cache/llama/vocab/ggml-vocab-llama-bpe.gguf).",
@@ -45,7 +50,7 @@ internal static class ModelCommands
 
         var command = new Command("synth", "Write a synthetic llama model from the Llama 3 tokenizer.")
         {
-            preset, keywordGuard, output, quant, seed, vocab,
+            preset, keywordGuard, output, quant, seed, vocab, variant,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -57,7 +62,8 @@ internal static class ModelCommands
                 parse.GetValue(output)!.FullName,
                 parse.GetValue(quant),
                 parse.GetValue(seed),
-                parse.GetValue(vocab)?.FullName);
+                parse.GetValue(vocab)?.FullName,
+                parse.GetValue(variant));
             return Task.FromResult(RunSynth(request, loggerFactory, stdout, stderr, cancellationToken));
         });
         return command;
@@ -84,7 +90,7 @@ internal static class ModelCommands
         return command;
     }
 
-    private sealed record SynthRequest(string? Preset, string? KeywordGuard, string Output, string? Quant, ulong? Seed, string? Vocab);
+    private sealed record SynthRequest(string? Preset, string? KeywordGuard, string Output, string? Quant, ulong? Seed, string? Vocab, string? Variant);
 
     private static int RunSynth(SynthRequest request, ILoggerFactory loggerFactory, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -123,6 +129,14 @@ internal static class ModelCommands
             }
         }
 
+        var imitates = GuardModelVariant.Find(request.Variant);
+        if (request.Variant is not null && (imitates is null || request.Preset is not null))
+        {
+            errors.Add(imitates is null
+                ? $"Unknown --variant '{request.Variant}'; choose {string.Join(" or ", GuardModelVariant.Known.Select(v => v.Id))}."
+                : "--variant applies to --keyword-guard models only; a preset names the variant of its shape.");
+        }
+
         if (request.Quant is not null && !SynthQuantizationNames.TryParse(request.Quant, out quantization))
         {
             errors.Add($"Unknown --quant '{request.Quant}'; choose F16, Q8_0 or Q4_K_M.");
@@ -150,7 +164,7 @@ internal static class ModelCommands
             if (spec is not null)
             {
                 using var tokenizer = SynthesisRuntime.OpenTokenizer(vocabPath, loggerFactory);
-                var plan = SyntheticModelBuilder.BuildKeywordGuard(request.Output, spec, vocabulary, tokenizer, cancellationToken);
+                var plan = SyntheticModelBuilder.BuildKeywordGuard(request.Output, spec, vocabulary, tokenizer, cancellationToken, imitates);
                 stdout.WriteLine($"wrote {request.Output}");
                 foreach (var set in plan.Sets)
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Guardrail.LlamaCpp.Gguf;
+using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 
 namespace Guardrail.Cli.Commands;
@@ -44,6 +45,7 @@ internal static class ModelInspector
         Line("tokenizer:", Text("tokenizer.ggml.model") is { } model ? $"{model} ({Text("tokenizer.ggml.pre") ?? "default"})" : "(none)");
         Line("parameters:", string.Create(CultureInfo.InvariantCulture, $"{FormatCount(parameters)} ({parameters:N0})"));
         Line("file type:", fileType is null ? "(not set)" : FileTypeName(fileType.Value));
+        Line("variant:", ModelVariantDetector.Detect(file).Describe());
         if (Text("guardrail.keyword_guard.spec") is { } triggers)
         {
             Line("keyword guard:", triggers);

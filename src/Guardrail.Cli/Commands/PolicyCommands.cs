@@ -1,13 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using Guardrail.Diagnostics;
+using Guardrail.Classification;
+using Guardrail.LlamaCpp.Gguf;
+using Guardrail.LlamaCpp.Inference;
 using Guardrail.Policies;
 
 namespace Guardrail.Cli.Commands;
 
 /// <summary>
 /// <c>guardrail policy validate [dir]</c> (every error with file, line and column; non-zero exit on any) and
-/// <c>guardrail policy show &lt;id&gt;</c> (the resolved policy and the exact Llama Guard prompt it produces).
+/// <c>guardrail policy show &lt;id&gt; [--model FILE | --variant ID]</c> (the resolved policy and the exact Llama Guard
+/// prompt it produces for that model, with the categories the model does not know marked and reported).
 /// Both load policies exactly as the gateway does.
 /// </summary>
 internal static class PolicyCommands
@@ -41,9 +45,12 @@ internal static class PolicyCommands
             parse.InvocationConfiguration.Output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{snapshot.Policies.Count} policies valid (default '{snapshot.Default.Id}'), version {snapshot.Version}"));
-            foreach (var warning in snapshot.Warnings(Guardrail.LlamaCpp.Inference.LlamaModelInfo.SizeClass1B))
+            foreach (var variant in GuardModelVariant.Known)
             {
-                parse.InvocationConfiguration.Output.WriteLine($"warning (with a 1B model): {warning}");
+                foreach (var warning in snapshot.Warnings(variant))
+                {
+                    parse.InvocationConfiguration.Output.WriteLine($"warning (with {variant.Id}): {warning}");
+                }
             }
 
             return 0;
@@ -57,15 +64,26 @@ internal static class PolicyCommands
         var directory = new Option<DirectoryInfo>("--dir") { Description = "The policies folder (default: ./policies).", DefaultValueFactory = _ => new DirectoryInfo("policies") };
         var taxonomy = TaxonomyOption();
         var message = new Option<string>("--message") { Description = "A user message to place in the shown prompt." };
-        var command = new Command("show", "Print the resolved policy and the exact Llama Guard prompt it produces.") { id, directory, taxonomy, message };
+        var model = new Option<FileInfo>("--model") { Description = "A Llama Guard GGUF file: show the prompt its variant (read from the file's metadata) gets." };
+        var variantOption = new Option<string>("--variant")
+        {
+            Description = "The Llama Guard variant to show the prompt for: " + string.Join(", ", GuardModelVariant.Known.Select(static v => v.Id)) + " (overrides --model's metadata).",
+        };
+        var command = new Command("show", "Print the resolved policy and the exact Llama Guard prompt it produces.") { id, directory, taxonomy, message, model, variantOption };
         command.SetAction(parse =>
         {
+            var error = parse.InvocationConfiguration.Error;
+            if (!TryResolveVariant(parse.GetValue(model), parse.GetValue(variantOption), error, out var variant))
+            {
+                return 2;
+            }
+
             var result = Load(parse.GetValue(directory)!, parse.GetValue(taxonomy));
             if (result.Errors.Count > 0)
             {
-                foreach (var error in result.Errors)
+                foreach (var problem in result.Errors)
                 {
-                    parse.InvocationConfiguration.Error.WriteLine(error.ToString());
+                    error.WriteLine(problem.ToString());
                 }
 
                 return 1;
@@ -78,10 +96,55 @@ internal static class PolicyCommands
                 return 2;
             }
 
-            parse.InvocationConfiguration.Output.Write(parse.GetValue(message) is { } text ? PolicyDescriber.Describe(policy, text) : PolicyDescriber.Describe(policy));
+            parse.InvocationConfiguration.Output.Write(parse.GetValue(message) is { } text ? PolicyDescriber.Describe(policy, variant, text) : PolicyDescriber.Describe(policy, variant));
+            foreach (var warning in policy.ModelWarnings(variant))
+            {
+                error.WriteLine(warning.ToString());
+            }
+
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The variant to show: <c>--variant</c>, else what <c>--model</c>'s metadata says, else unknown (every enabled category sent).</summary>
+    private static bool TryResolveVariant(FileInfo? model, string? variantId, TextWriter error, out GuardModelVariant variant)
+    {
+        variant = GuardModelVariant.Unknown;
+        if (variantId is not null)
+        {
+            if (GuardModelVariant.Find(variantId) is not { } named)
+            {
+                error.WriteLine($"error: --variant '{variantId}' is not a Llama Guard variant; use one of {string.Join(", ", GuardModelVariant.Known.Select(static v => v.Id))}.");
+                return false;
+            }
+
+            variant = named;
+        }
+
+        if (model is null)
+        {
+            return true;
+        }
+
+        ModelVariantDetection detected;
+        try
+        {
+            detected = ModelVariantDetector.Detect(GgufReader.Read(model.FullName));
+        }
+        catch (GgufFormatException problem)
+        {
+            error.WriteLine($"error: {problem.Message}");
+            return false;
+        }
+
+        if (variantId is null)
+        {
+            variant = detected.Variant;
+        }
+
+        error.WriteLine($"model: {model.FullName}: {detected.Describe()}");
+        return true;
     }
 
     private static Option<DirectoryInfo> TaxonomyOption() =>

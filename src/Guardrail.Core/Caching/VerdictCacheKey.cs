@@ -12,8 +12,9 @@ namespace Guardrail.Caching;
 /// </summary>
 /// <remarks>
 /// Hashed, in order: the key format version, the direction, the classifier model identity, the categories as
-/// written into the prompt (code and prompt line, so a policy edit that changes what the model sees changes the
-/// key, while policies that send the same categories share verdicts), and the turns (role and exact text). Every
+/// written into the prompt (the effective set: the policy's categories that the loaded model knows; code and prompt
+/// line, so a policy edit or a model switch that changes what the model sees changes the key, while policies that
+/// send the same categories share verdicts), and the turns (role and exact text). Every
 /// variable-length field is length-prefixed, so no two different inputs hash the same bytes. System messages are
 /// left out because Llama Guard never sees them.
 /// </remarks>
@@ -30,7 +31,7 @@ public readonly record struct VerdictCacheKey
     /// <summary>Derives the key for classifying <paramref name="conversation"/>.</summary>
     /// <param name="conversation">The conversation as sent to the classifier.</param>
     /// <param name="direction">Prompt or response check.</param>
-    /// <param name="categories">The categories sent in the prompt, in prompt order.</param>
+    /// <param name="categories">The categories sent in the prompt, in prompt order: the effective set (<see cref="Policies.Policy.PromptCategoriesFor"/>), never the policy's whole list.</param>
     /// <param name="classifierModel">Identifies the model (and settings that change its answers).</param>
     public static VerdictCacheKey Create(Conversation conversation, CheckDirection direction, IReadOnlyList<HazardCategory> categories, string classifierModel)
     {

@@ -12,7 +12,11 @@ public sealed record GuardRequest
     /// <summary>Prompt check (last turn the user's) or response check (last turn the assistant's).</summary>
     public required CheckDirection Direction { get; init; }
 
-    /// <summary>Categories to send, in prompt order, with their own codes (a policy's <c>off</c> ones left out).</summary>
+    /// <summary>
+    /// Categories to send, in prompt order, with their own codes: the policy's effective set for the loaded model
+    /// (<c>off</c> ones and those the model was not trained on left out, see <see cref="Policies.Policy.PromptCategoriesFor"/>).
+    /// The prompt lists exactly these, and the verdict cache key hashes exactly these.
+    /// </summary>
     public required IReadOnlyList<HazardCategory> Categories { get; init; }
 
     /// <summary>An id to correlate logs and the audit record; optional.</summary>

@@ -8,8 +8,8 @@ using Guardrail.Policies;
 namespace Guardrail.Moderation;
 
 /// <summary>
-/// Steps 4, 5 and 9 for one conversation: classify (with the policy's categories, and the shadow policy's when
-/// they differ), decide, and record the decision in the audit log. A blocked decision is on disk before this
+/// Steps 4, 5 and 9 for one conversation: classify (with the policy's categories that the loaded model knows, and
+/// the shadow policy's when they differ), decide, and record the decision in the audit log. A blocked decision is on disk before this
 /// returns (durable write), so a client never sees a refusal whose decision could be lost.
 /// </summary>
 public sealed class ModerationPipeline
@@ -129,10 +129,20 @@ public sealed class ModerationPipeline
             return (GuardVerdict.Failed($"{direction} checks are off in policy '{policy.Id}'."), false);
         }
 
+        // The effective set: what this model is asked. It goes into the prompt and the cache key alike, so a verdict
+        // made with one model's prompt never answers for another's.
+        var variant = _classifier.Variant;
+        var categories = policy.PromptCategoriesFor(variant);
+        if (categories.Count == 0)
+        {
+            return (GuardVerdict.Failed(
+                $"Policy '{policy.Id}' enables no category that {variant.Id} was trained on ({string.Join(", ", policy.CategoriesNotKnownTo(variant).Select(static c => c.Code))} only)."), false);
+        }
+
         VerdictCacheKey? key = null;
         if (_caching is { } caching)
         {
-            key = VerdictCacheKey.Create(conversation, direction, policy.PromptCategories, caching.ClassifierModel);
+            key = VerdictCacheKey.Create(conversation, direction, categories, caching.ClassifierModel);
             if (await TryGetCachedAsync(caching.Cache, key.Value, cancellationToken) is { } cached)
             {
                 // No classification ran: a zero latency keeps cache hits out of the classification histogram.
@@ -145,7 +155,7 @@ public sealed class ModerationPipeline
         try
         {
             verdict = await _classifier.ClassifyAsync(
-                new GuardRequest { Conversation = conversation, Direction = direction, Categories = policy.PromptCategories, RequestId = context.RequestId },
+                new GuardRequest { Conversation = conversation, Direction = direction, Categories = categories, RequestId = context.RequestId },
                 cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,5 +1,7 @@
 using Guardrail.Auditing;
+using Guardrail.Classification;
 using Guardrail.Conversations;
+using Guardrail.Diagnostics;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Policies;
@@ -80,6 +82,64 @@ public sealed record Policy
     /// </summary>
     public IReadOnlyList<HazardCategory> PromptCategories =>
         [.. Categories.Where(static category => category.Action != CategoryAction.Off).Select(static category => category.Category)];
+
+    /// <summary>
+    /// The categories a prompt for <paramref name="variant"/> lists: <see cref="PromptCategories"/> less those the
+    /// model was not trained on (S14 for Llama Guard 3 1B). Custom categories stay. This is the effective set: what
+    /// the model is asked, and what the verdict cache key holds.
+    /// </summary>
+    public IReadOnlyList<HazardCategory> PromptCategoriesFor(GuardModelVariant variant)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        return variant.Select(PromptCategories);
+    }
+
+    /// <summary>The categories the policy enables that <paramref name="variant"/> was not trained on, so its prompt leaves them out.</summary>
+    public IReadOnlyList<PolicyCategory> CategoriesNotKnownTo(GuardModelVariant variant)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        return [.. Categories.Where(category => category.Action != CategoryAction.Off && !variant.Knows(category.Category))];
+    }
+
+    /// <summary>
+    /// This policy's part of <see cref="PolicySnapshot.Warnings"/>: with a known <paramref name="variant"/>, each
+    /// enabled category it was not trained on (left out of its prompts, so not checked); with
+    /// <see cref="GuardModelVariant.Unknown"/>, each enabled category not every variant knows (sent anyway). Each at
+    /// the line that enables the category.
+    /// </summary>
+    public IReadOnlyList<FileDiagnostic> ModelWarnings(GuardModelVariant variant)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        var warnings = new List<FileDiagnostic>();
+        foreach (var category in Categories)
+        {
+            if (category.Action == CategoryAction.Off)
+            {
+                continue;
+            }
+
+            var where = category.Source ?? new SourcePosition(SourceFile, 0, 0);
+            var knownTo = string.Join(", ", category.Category.Models);
+            if (variant.IsKnown && !variant.Knows(category.Category))
+            {
+                warnings.Add(new FileDiagnostic(
+                    where,
+                    $"warning: policy '{Id}' enables {category.Code} ({category.Category.Name}), which {variant.Id} was not trained on "
+                    + $"(known to {knownTo}): it is left out of this model's prompts, so {category.Code} is not checked. "
+                    + $"Load a model that knows it, or set '{category.Code}: off' to say so in the policy"));
+            }
+            else if (!variant.IsKnown && !GuardModelVariant.KnownToEveryVariant(category.Category))
+            {
+                warnings.Add(new FileDiagnostic(
+                    where,
+                    $"warning: policy '{Id}' sends {category.Code} ({category.Category.Name}) to a model of unknown variant, "
+                    + $"though only some Llama Guard models were trained on it (known to {knownTo}); name the model's variant so that "
+                    + "its prompts list only what it knows"));
+            }
+        }
+
+        return warnings;
+    }
 
     /// <summary>Whether the policy checks <paramref name="direction"/>.</summary>
     public bool Checks(CheckDirection direction) => direction switch

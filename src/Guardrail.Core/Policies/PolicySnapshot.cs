@@ -1,4 +1,5 @@
 using Guardrail.Diagnostics;
+using Guardrail.Classification;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Policies;
@@ -85,31 +86,15 @@ public sealed class PolicySnapshot
     }
 
     /// <summary>
-    /// Problems that depend on the model loaded at run time: a category sent to the model that
-    /// <paramref name="modelSizeClass"/> (<c>1B</c>, <c>8B</c>) was not trained on, such as S14 with the 1B model.
-    /// The model still runs; it just cannot be relied on for that category.
+    /// Problems that depend on the model loaded at run time, one per policy and category, at the line that enables
+    /// the category. With a known <paramref name="variant"/>: each enabled category it was not trained on (S14 with
+    /// Llama Guard 3 1B), which its prompts leave out, so that category is not checked. With
+    /// <see cref="GuardModelVariant.Unknown"/>: each enabled category that not every variant knows, which is sent
+    /// although the model may never have seen it.
     /// </summary>
-    public IReadOnlyList<FileDiagnostic> Warnings(string modelSizeClass)
+    public IReadOnlyList<FileDiagnostic> Warnings(GuardModelVariant variant)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelSizeClass);
-        var warnings = new List<FileDiagnostic>();
-        foreach (var policy in Policies)
-        {
-            foreach (var category in policy.Categories)
-            {
-                if (category.Action == CategoryAction.Off || category.Category.IsKnownTo(modelSizeClass))
-                {
-                    continue;
-                }
-
-                var where = category.Source ?? new SourcePosition(policy.SourceFile, 0, 0);
-                warnings.Add(new FileDiagnostic(
-                    where,
-                    $"warning: policy '{policy.Id}' sends {category.Code} ({category.Category.Name}), which the {modelSizeClass} model "
-                    + $"was not trained on (known to {string.Join(", ", category.Category.Models)}); set '{category.Code}: off' or load a model that knows it"));
-            }
-        }
-
-        return warnings;
+        ArgumentNullException.ThrowIfNull(variant);
+        return [.. Policies.SelectMany(policy => policy.ModelWarnings(variant))];
     }
 }

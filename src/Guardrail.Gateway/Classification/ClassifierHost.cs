@@ -2,6 +2,7 @@ using Guardrail.Classification;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Health;
 using Guardrail.LlamaCpp.Classification;
+using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 
 namespace Guardrail.Gateway.Classification;
@@ -15,11 +16,15 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
 {
     private const string CheckName = "classifier";
 
+    /// <summary>The <c>/readyz</c> field of the classifier check that names the variant prompts are built for.</summary>
+    internal const string VariantFact = "variant";
+
     private readonly ClassifierSettings _settings;
     private readonly GatewayReadiness _readiness;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<ClassifierHost> _logger;
     private readonly IHostEnvironment _environment;
+    private readonly GuardModelVariant? _configuredVariant;
     private volatile LlamaGuardClassifier? _classifier;
     private volatile string _unavailableReason = "The classifier is still loading its model.";
     private Thread? _loader;
@@ -31,6 +36,9 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         _environment = environment;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ClassifierHost>();
+
+        // Validated at start-up (GatewayConfigurationValidator): a value that names no variant never gets here.
+        _configuredVariant = GuardModelVariant.Find(_settings.Variant);
     }
 
     /// <summary>The loaded model's name (<c>general.name</c> or the file name), or null before it is loaded.</summary>
@@ -38,6 +46,12 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
 
     /// <summary>The loaded model's size class (1B, 8B, other), or null before it is loaded.</summary>
     public string? ModelSizeClass => _classifier?.ModelSizeClass;
+
+    /// <summary>
+    /// The loaded model's variant (<c>Guardrail:Classifier:Variant</c>, else the file's metadata), which decides the
+    /// categories every prompt lists; <see cref="GuardModelVariant.Unknown"/> before a model is loaded.
+    /// </summary>
+    public GuardModelVariant Variant => _classifier?.Variant ?? GuardModelVariant.Unknown;
 
     /// <summary>Requests waiting for the classifier.</summary>
     public int QueueDepth => _classifier?.QueueDepth ?? 0;
@@ -98,11 +112,23 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
                     QueueCapacity = _settings.QueueCapacity,
                     MaxBatchSequences = _settings.MaxBatchSequences,
                     RequestTimeout = _settings.RequestTimeout,
+                    Variant = _configuredVariant,
                 },
                 new NativeRuntimeOptions { UseGpu = _settings.GpuLayers != 0, RequireGpu = _settings.RequireGpu },
                 _loggerFactory);
             _classifier = classifier;
-            _readiness.Report(new ReadinessCheck(CheckName, Ready: true, classifier.ModelDescription, []));
+            var warnings = VariantWarnings(classifier.DetectedVariant, _configuredVariant);
+            foreach (var warning in warnings)
+            {
+                LogVariantWarning(_logger, warning);
+            }
+
+            _readiness.Report(new ReadinessCheck(
+                CheckName,
+                Ready: true,
+                $"{classifier.ModelDescription}; variant {VariantSource(classifier.DetectedVariant, _configuredVariant)}.",
+                warnings,
+                new Dictionary<string, string>(StringComparer.Ordinal) { [VariantFact] = classifier.Variant.Id }));
         }
         catch (Exception e) when (e is NativeRuntimeException or LlamaCpp.Gguf.GgufFormatException or LlamaCpp.Inference.LlamaInferenceException or IOException or ArgumentException)
         {
@@ -116,6 +142,35 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         }
     }
 
+    /// <summary>Where the variant came from, for the readiness detail: the setting, or the metadata and why.</summary>
+    internal static string VariantSource(ModelVariantDetection detected, GuardModelVariant? configured) =>
+        configured is null ? detected.Describe() : $"{configured.Id} (from Guardrail:Classifier:Variant; the file's metadata says {detected.Describe()})";
+
+    /// <summary>What an operator should look at about the variant: none known, the metadata disagreeing, or the setting contradicting the file.</summary>
+    internal static IReadOnlyList<string> VariantWarnings(ModelVariantDetection detected, GuardModelVariant? configured)
+    {
+        var choices = string.Join(" or ", GuardModelVariant.Known.Select(static variant => variant.Id));
+        if (configured is not null)
+        {
+            return detected.Variant.IsKnown && detected.Variant != configured
+                ? [$"Guardrail:Classifier:Variant is {configured.Id}, but the model file's metadata says {detected.Describe()}. Prompts are built for {configured.Id}: check that the setting names the model in the file."]
+                : [];
+        }
+
+        if (detected.Variant.IsKnown)
+        {
+            return [];
+        }
+
+        var why = detected.IsConflicting
+            ? $"its metadata disagrees ({string.Join("; ", detected.Evidence.Select(static signal => $"{signal.Source} says {signal.Variant.Id}"))})"
+            : "no metadata names it (general.size_label, a name with the size, a Llama Guard shape or chat template)";
+        return [$"The model file does not say which Llama Guard variant it is: {why}. Every category a policy enables is sent, including any this model may never have been trained on (see the policies check). Set Guardrail:Classifier:Variant to {choices}."];
+    }
+
     [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Loading the Llama Guard model {Path} failed: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Classifier: {Warning}")]
+    private static partial void LogVariantWarning(ILogger logger, string warning);
 }

@@ -36,9 +36,9 @@ internal sealed class ClassifierMetrics : IDisposable
         _meter.CreateObservableGauge(
             "guardrail_classifier_model_info",
             () => classifier.ModelName is { } name
-                ? [new Measurement<int>(1, new("model", name), new("size_class", classifier.ModelSizeClass ?? "other"), new("gpu_layers", gpuLayers))]
+                ? [new Measurement<int>(1, new("model", name), new("variant", classifier.Variant.Id), new("size_class", classifier.ModelSizeClass ?? "other"), new("gpu_layers", gpuLayers))]
                 : Array.Empty<Measurement<int>>(),
-            description: "The loaded model: its name, size class (1B, 8B, other) and the configured GPU layers; absent until a model is loaded.");
+            description: "The loaded model: its name, Llama Guard variant (llama-guard-3-1b, llama-guard-3-8b, unknown), size class (1B, 8B, other) and the configured GPU layers; absent until a model is loaded.");
         _meter.CreateObservableCounter("guardrail_classifier_batches_total", () => Engine(classifier, s => s.Batches), description: "Batches of checks decoded together.");
         _meter.CreateObservableGauge("guardrail_classifier_batch_size", () => Engine(classifier, s => s.LastBatchSize), description: "Checks in the most recent batch.");
         _meter.CreateObservableCounter("guardrail_classifier_tokens_prefilled_total", () => Engine(classifier, s => s.TokensPrefilled), description: "Prompt tokens decoded (a prompt prefix counts once, when it is first decoded).");

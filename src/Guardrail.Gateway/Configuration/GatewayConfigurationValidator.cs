@@ -1,4 +1,5 @@
 using System.Globalization;
+using Guardrail.Classification;
 using Guardrail.Gateway.Authentication;
 
 namespace Guardrail.Gateway.Configuration;
@@ -47,6 +48,7 @@ internal static class GatewayConfigurationValidator
         ValidateMetrics(options.Metrics, errors);
         ValidateUpstreamResilience(options.Upstream, errors);
         ValidateCache(options.Cache, errors);
+        ValidateClassifierVariant(options.Classifier, errors);
 
         if (options.Limits.MaxRequestBodyBytes is < 1 or > MaxBodyLimit)
         {
@@ -56,6 +58,17 @@ internal static class GatewayConfigurationValidator
         }
 
         return new GatewayConfigurationReport(errors, warnings) { UsesDefaultProxy = usesDefaultProxy };
+    }
+
+    private static void ValidateClassifierVariant(ClassifierSettings classifier, List<string> errors)
+    {
+        if (classifier.Variant is { } variant && GuardModelVariant.Find(variant) is null)
+        {
+            errors.Add(
+                $"Guardrail:Classifier:Variant '{variant}' is not a Llama Guard variant: use one of "
+                + string.Join(", ", GuardModelVariant.Known.Select(static known => known.Id))
+                + ", or remove it to read the variant from the model file's metadata.");
+        }
     }
 
     private static void ValidateClusters(IConfigurationSection clusters, HashSet<string> clusterIds, List<string> errors)

@@ -166,6 +166,13 @@ public sealed class ClassifierSettings
     /// </summary>
     public string? ModelPath { get; init; }
 
+    /// <summary>
+    /// Which Llama Guard variant the model file holds (<c>llama-guard-3-1b</c> or <c>llama-guard-3-8b</c>), for files
+    /// whose metadata does not say or says wrong. Unset (default): read from the file. Decides which categories
+    /// prompts list (the 1B model knows S1-S13).
+    /// </summary>
+    public string? Variant { get; init; }
+
     /// <summary>Layers on the GPU: -1 (default) all, 0 none (CPU only).</summary>
     public int GpuLayers { get; init; } = -1;
 

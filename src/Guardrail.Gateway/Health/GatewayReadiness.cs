@@ -5,7 +5,8 @@ namespace Guardrail.Gateway.Health;
 /// <param name="Ready">Whether this part of the gateway can serve traffic.</param>
 /// <param name="Detail">One line for an operator.</param>
 /// <param name="Warnings">Things that work but should be looked at, each with how to fix it.</param>
-public sealed record ReadinessCheck(string Name, bool Ready, string Detail, IReadOnlyList<string> Warnings);
+/// <param name="Facts">Values a script may read, written as fields of the check (the classifier's <c>variant</c>); none by default.</param>
+public sealed record ReadinessCheck(string Name, bool Ready, string Detail, IReadOnlyList<string> Warnings, IReadOnlyDictionary<string, string>? Facts = null);
 
 /// <summary>
 /// What <c>/readyz</c> reports. Components publish their check when their state changes; the endpoint reads an

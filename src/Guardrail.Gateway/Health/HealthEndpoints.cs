@@ -10,6 +10,8 @@ internal static class HealthEndpoints
     public const string LivenessPath = "/healthz";
     public const string ReadinessPath = "/readyz";
 
+    private static readonly IReadOnlyDictionary<string, string> EmptyFacts = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public static IEndpointRouteBuilder MapGuardrailHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(LivenessPath, static () => Results.Text("ok\n", "text/plain")).AllowAnonymous().WithMetadata(new GatewayRouteName("healthz"));
@@ -32,6 +34,11 @@ internal static class HealthEndpoints
                 writer.WriteString("name", check.Name);
                 writer.WriteString("status", check.Ready ? "ready" : "not_ready");
                 writer.WriteString("detail", check.Detail);
+                foreach (var (name, value) in check.Facts ?? EmptyFacts)
+                {
+                    writer.WriteString(name, value);
+                }
+
                 writer.WriteStartArray("warnings");
                 foreach (var warning in check.Warnings)
                 {

@@ -54,7 +54,7 @@ internal sealed partial class GatewayStartupService : IHostedService
             _report.UsesDefaultProxy ? "Loaded; using the default backend route." : "Loaded from the ReverseProxy and Guardrail sections.",
             _report.Warnings));
 
-        // Some policy warnings need the model's size (S14 is known to 8B only); report them once it is loaded.
+        // Some policy warnings need the model's variant (S14 is known to 8B only); report them once it is loaded.
         _ = _classifier.Loaded.ContinueWith(_ => _policies.ReportModelWarnings(_classifier), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return Task.CompletedTask;
     }

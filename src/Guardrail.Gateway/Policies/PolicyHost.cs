@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Guardrail.Classification;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Health;
@@ -18,6 +19,9 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
     private readonly Counter<long> _reloads;
     private readonly GatewayReadiness _readiness;
     private readonly ILogger<PolicyHost> _logger;
+
+    // Null until a model is loaded: which categories a model knows is only known then.
+    private volatile GuardModelVariant? _variant;
 
     public PolicyHost(PolicyStoreOptions options, GatewayReadiness readiness, IMeterFactory meterFactory, TimeProvider time, ILogger<PolicyHost> logger)
     {
@@ -81,20 +85,37 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
         _meter.Dispose();
     }
 
-    /// <summary>Warnings that need the model's size (S14 asked of a 1B model), once the classifier knows it.</summary>
+    /// <summary>
+    /// Once the classifier has loaded its model: the policies' categories that model does not know (S14 with a 1B
+    /// model, left out of its prompts), reported now and again at every reload. Nothing when no model loaded.
+    /// </summary>
     public void ReportModelWarnings(ClassifierHost classifier)
     {
-        Report(classifier.ModelSizeClass);
+        ArgumentNullException.ThrowIfNull(classifier);
+        if (classifier.ModelName is null)
+        {
+            return;
+        }
+
+        _variant = classifier.Variant;
+        Report();
     }
 
-    private void Report(string? modelSizeClass = null)
+    private void Report()
     {
         var snapshot = Store.Current;
-        var warnings = modelSizeClass is null ? [] : snapshot.Warnings(modelSizeClass).Select(w => w.ToString()).ToList();
+        var variant = _variant;
+        var warnings = variant is null ? [] : snapshot.Warnings(variant).Select(w => w.ToString()).ToList();
+        foreach (var warning in warnings)
+        {
+            LogModelWarning(_logger, warning);
+        }
+
         _readiness.Report(new ReadinessCheck(
             "policies",
             Ready: true,
-            $"{snapshot.Policies.Count} policies, version {snapshot.Version}, default '{snapshot.Default.Id}'.",
+            $"{snapshot.Policies.Count} policies, version {snapshot.Version}, default '{snapshot.Default.Id}'"
+            + (variant is null ? "." : $"; prompts built for {variant.Id}."),
             warnings));
     }
 
@@ -105,4 +126,7 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Policy change rejected (version {Version}); the last good policies stay in force:\n{Errors}")]
     private static partial void LogRejected(ILogger logger, string version, string errors);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Policies and model: {Warning}")]
+    private static partial void LogModelWarning(ILogger logger, string warning);
 }

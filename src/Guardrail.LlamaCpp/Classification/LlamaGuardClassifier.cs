@@ -66,13 +66,22 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     /// <summary>The loaded model's name (from its GGUF metadata).</summary>
     public string ModelName => _model.Info.Name;
 
-    /// <summary>The loaded model's size class: <c>1B</c>, <c>8B</c> or <c>other</c> (S14 is known to 8B only).</summary>
+    /// <summary>The loaded model's size class from its shape alone: <c>1B</c>, <c>8B</c> or <c>other</c>.</summary>
     public string ModelSizeClass => _model.Info.SizeClass;
 
-    /// <summary>Layer count, context length and parameter count of the loaded model, for logs and metrics.</summary>
+    /// <summary>
+    /// The variant checks are built for: <see cref="LlamaGuardClassifierOptions.Variant"/> when set, else what the
+    /// file's metadata says (<see cref="DetectedVariant"/>). Callers send only the categories it knows.
+    /// </summary>
+    public GuardModelVariant Variant => _options.Variant ?? _model.Info.Variant.Variant;
+
+    /// <summary>What the file's metadata says about its variant, whatever the options say.</summary>
+    public ModelVariantDetection DetectedVariant => _model.Info.Variant;
+
+    /// <summary>Layer count, context length, parameter count and variant of the loaded model, for logs and readiness.</summary>
     public string ModelDescription => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_model.Info.Name}: {_model.Info.LayerCount} layers, {_model.Info.EmbeddingSize} dim, {_model.Info.ParameterCount:N0} parameters, size class {_model.Info.SizeClass}");
+        $"{_model.Info.Name}: {_model.Info.LayerCount} layers, {_model.Info.EmbeddingSize} dim, {_model.Info.ParameterCount:N0} parameters, size class {_model.Info.SizeClass}, variant {Variant.Id}");
 
     /// <summary>Checks waiting for the worker.</summary>
     public int QueueDepth => _queue.Count;

@@ -1,3 +1,5 @@
+using Guardrail.Classification;
+
 namespace Guardrail.LlamaCpp.Classification;
 
 /// <summary>Settings of the in-process Llama Guard classifier.</summary>
@@ -5,6 +7,12 @@ public sealed record LlamaGuardClassifierOptions
 {
     /// <summary>Path of the Llama Guard 3 GGUF file (1B or 8B, any quantisation llama.cpp reads).</summary>
     public required string ModelPath { get; init; }
+
+    /// <summary>
+    /// Which Llama Guard variant the file holds, when its metadata does not say or says wrong; null (default) reads it
+    /// from the file (<see cref="LlamaGuardClassifier.DetectedVariant"/>). Decides which categories prompts list.
+    /// </summary>
+    public GuardModelVariant? Variant { get; init; }
 
     /// <summary>Layers offloaded to the GPU: -1 (default) all of them, 0 none.</summary>
     public int GpuLayers { get; init; } = -1;

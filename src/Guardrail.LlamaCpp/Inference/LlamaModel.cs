@@ -159,6 +159,7 @@ internal sealed unsafe class LlamaModel : IDisposable
             ParameterCount = gguf.Tensors.Sum(t => t.ElementCount),
             FileSizeBytes = gguf.FileSize,
             SizeClass = LlamaModelInfo.ClassifyShape(embedding, layers, heads, kvHeads, feedForward),
+            Variant = ModelVariantDetector.Detect(gguf),
         };
     }
 

@@ -44,6 +44,9 @@ internal sealed record LlamaModelInfo
     /// <summary><see cref="SizeClass1B"/>, <see cref="SizeClass8B"/> or <see cref="SizeClassOther"/>, from the shape alone (weights may be random).</summary>
     public required string SizeClass { get; init; }
 
+    /// <summary>Which Llama Guard variant the file's metadata names (size label, name, shape, chat template), and why.</summary>
+    public required ModelVariantDetection Variant { get; init; }
+
     /// <summary>Classifies a shape: the published Llama 3.2 1B and Llama 3.1 8B dimensions, else other.</summary>
     public static string ClassifyShape(int embedding, int layers, int heads, int kvHeads, int feedForward) =>
         (embedding, layers, heads, kvHeads, feedForward) switch

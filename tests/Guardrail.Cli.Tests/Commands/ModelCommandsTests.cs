@@ -118,6 +118,44 @@ public sealed class ModelCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Synth_KeywordGuardWithVariant_InspectNamesTheVariantAndWhy()
+    {
+        var path = _scratch.File("guard-1b.gguf");
+
+        var (exitCode, _, error) = CliRunner.Run("model", "synth", "--keyword-guard", "bomb=S1", "--variant", "llama-guard-3-1b", "--out", path);
+
+        Assert.True(exitCode == 0, error);
+        var (inspectExit, description, _) = CliRunner.Run("model", "inspect", path);
+        Assert.Equal(0, inspectExit);
+        Assert.Contains(
+            "variant:        llama-guard-3-1b (from general.size_label '1B'; general.name 'synthetic keyword guard (bomb=S1) imitating Llama Guard 3 1B')\n",
+            description,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inspect_ShapeOfNoLlamaGuardAndNoMetadata_SaysTheVariantIsUnknown()
+    {
+        var (_, description, _) = CliRunner.Run("model", "inspect", SyntheticModelCache.GetRandom("tiny"));
+
+        Assert.Contains("variant:        unknown (no metadata names the variant)\n", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synth_UnknownVariantOrVariantWithPreset_Refused()
+    {
+        var (unknownExit, _, unknown) = CliRunner.Run("model", "synth", "--keyword-guard", "bomb=S1", "--variant", "llama-guard-2", "--out", _scratch.File("a.gguf"));
+        var (presetExit, _, preset) = CliRunner.Run("model", "synth", "--preset", "tiny", "--variant", "llama-guard-3-8b", "--out", _scratch.File("b.gguf"));
+
+        Assert.Equal(2, unknownExit);
+        Assert.Contains("Unknown --variant 'llama-guard-2'; choose llama-guard-3-1b or llama-guard-3-8b.", unknown, StringComparison.Ordinal);
+        Assert.Equal(2, presetExit);
+        Assert.Contains("--variant applies to --keyword-guard models only", preset, StringComparison.Ordinal);
+        Assert.False(File.Exists(_scratch.File("a.gguf")));
+        Assert.False(File.Exists(_scratch.File("b.gguf")));
+    }
+
+    [Fact]
     public void Synth_KeywordGuardWordWithoutSingleToken_RefusedShowingTokens()
     {
         var path = _scratch.File("guard.gguf");

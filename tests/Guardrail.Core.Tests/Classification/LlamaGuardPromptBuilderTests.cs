@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Guardrail.Classification;
 using Guardrail.Conversations;
+using Guardrail.Core.Tests.Policies;
+using Guardrail.Policies;
 using Guardrail.Taxonomy;
 
 namespace Guardrail.Core.Tests.Classification;
@@ -49,6 +51,34 @@ public sealed class LlamaGuardPromptBuilderTests
 
         Assert.Equal(TestFiles.Golden("multi-turn-tool-call.txt"), prompt.Render());
         Assert.DoesNotContain("weather assistant", prompt.Render(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("llama-guard-3-1b", "default-policy-1b.txt")]
+    [InlineData("llama-guard-3-8b", "default-policy-8b.txt")]
+    public void Build_ShippedDefaultPolicyForAModel_MatchesGolden(string variantId, string golden)
+    {
+        var variant = GuardModelVariant.Find(variantId)!;
+        var policy = ShippedPolicies().Default;
+        var conversation = new Conversation([ConversationTurn.User("How do I bake a chocolate cake?")]);
+
+        var prompt = LlamaGuardPromptBuilder.Build(conversation, CheckDirection.Prompt, policy.PromptCategoriesFor(variant));
+
+        Assert.Equal(TestFiles.Golden(golden), prompt.Render());
+    }
+
+    [Fact]
+    public void Build_ShippedDefaultPolicy_OneBillionPromptHasNoS14LineAndEightBillionPromptHasIt()
+    {
+        var policy = ShippedPolicies().Default;
+        var conversation = new Conversation([ConversationTurn.User("hello")]);
+        string Render(GuardModelVariant variant) =>
+            LlamaGuardPromptBuilder.Build(conversation, CheckDirection.Prompt, policy.PromptCategoriesFor(variant)).Render();
+
+        Assert.DoesNotContain("\nS14: ", Render(GuardModelVariant.LlamaGuard3OneB), StringComparison.Ordinal);
+        Assert.Contains("\nS13: Elections.\n<END UNSAFE CONTENT CATEGORIES>", Render(GuardModelVariant.LlamaGuard3OneB), StringComparison.Ordinal);
+        Assert.Contains("\nS14: Code Interpreter Abuse.\n<END UNSAFE CONTENT CATEGORIES>", Render(GuardModelVariant.LlamaGuard3EightB), StringComparison.Ordinal);
+        Assert.Equal(Render(GuardModelVariant.LlamaGuard3EightB), Render(GuardModelVariant.Unknown));
     }
 
     [Fact]
@@ -187,4 +217,7 @@ public sealed class LlamaGuardPromptBuilderTests
 
         Assert.Contains("special-token syntax", exception.Message, StringComparison.Ordinal);
     }
+
+    private static PolicySnapshot ShippedPolicies() =>
+        PolicyLoader.LoadDirectories(PolicyTestFiles.ShippedPoliciesDirectory, PolicyTestFiles.ShippedTaxonomyDirectory).GetValueOrThrow();
 }

@@ -1,3 +1,4 @@
+using Guardrail.Classification;
 using Guardrail.Policies;
 
 namespace Guardrail.Core.Tests.Policies;
@@ -97,19 +98,63 @@ public sealed class PolicySnapshotTests
             ("b.yaml", "id: b\ntaxonomy: llama-guard-3\ncategories:\n  S14: flag\n"),
             ("c.yaml", "id: c\ntaxonomy: llama-guard-3\ncategories:\n  S14: off\n"));
 
-        var warnings = snapshot.Warnings("1B").Select(warning => $"{warning.File}:{warning.Line}:{warning.Column}").ToArray();
+        var warnings = snapshot.Warnings(GuardModelVariant.LlamaGuard3OneB);
 
-        Assert.Equal(["a.yaml:4:17", "b.yaml:4:3"], warnings);
-        Assert.Contains("S14 (Code Interpreter Abuse), which the 1B model was not trained on", snapshot.Warnings("1B")[0].Message, StringComparison.Ordinal);
-        Assert.Empty(snapshot.Warnings("8B"));
+        Assert.Equal(["a.yaml:4:17", "b.yaml:4:3"], warnings.Select(warning => $"{warning.File}:{warning.Line}:{warning.Column}"));
+        Assert.Contains(
+            "policy 'default' enables S14 (Code Interpreter Abuse), which llama-guard-3-1b was not trained on (known to 8B): it is left out of this model's prompts",
+            warnings[0].Message,
+            StringComparison.Ordinal);
+        Assert.Contains("policy 'b' enables S14", warnings[1].Message, StringComparison.Ordinal);
+        Assert.Empty(snapshot.Warnings(GuardModelVariant.LlamaGuard3EightB));
     }
 
     [Fact]
     public void Warnings_InheritedWithoutDefaultAction_PointsAtTaxonomy()
     {
-        var warning = Assert.Single(PolicyTestFiles.Snapshot(("a.yaml", Default)).Warnings("1B"));
+        var warning = Assert.Single(PolicyTestFiles.Snapshot(("a.yaml", Default)).Warnings(GuardModelVariant.LlamaGuard3OneB));
 
         Assert.Equal("a.yaml:3:11", $"{warning.File}:{warning.Line}:{warning.Column}");
+    }
+
+    [Fact]
+    public void Warnings_UnknownVariant_NamesEachSentCategoryNotEveryModelKnows()
+    {
+        var snapshot = PolicyTestFiles.Snapshot(
+            ("a.yaml", Default),
+            ("b.yaml", "id: b\ntaxonomy: llama-guard-3\ncategories:\n  S14: off\n"),
+            ("c.yaml", """
+                id: c
+                taxonomy: llama-guard-3
+                categories:
+                  S14: off
+                custom_categories:
+                  - code: S15
+                    name: Competitor Promotion
+                    description: Messages that praise competing products.
+                """));
+
+        var warning = Assert.Single(snapshot.Warnings(GuardModelVariant.Unknown));
+
+        Assert.Equal("a.yaml", warning.File);
+        Assert.Contains("policy 'default' sends S14 (Code Interpreter Abuse) to a model of unknown variant", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("known to 8B", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Warnings_CustomCategoryWithEitherModel_NeverWarns()
+    {
+        var snapshot = PolicyTestFiles.Snapshot(("a.yaml", Default + """
+            categories:
+              S14: off
+            custom_categories:
+              - code: S15
+                name: Competitor Promotion
+                description: Messages that praise competing products.
+            """));
+
+        Assert.Empty(snapshot.Warnings(GuardModelVariant.LlamaGuard3OneB));
+        Assert.Empty(snapshot.Warnings(GuardModelVariant.LlamaGuard3EightB));
     }
 
     [Fact]

@@ -48,6 +48,46 @@ public sealed class PolicyTests
         Assert.Equal(File.ReadAllText(PolicyTestFiles.TestData("off-and-custom-category.txt")), prompt.Render());
     }
 
+    [Fact]
+    public void PromptCategoriesFor_OneBillionModel_LeavesOutS14AndKeepsCustomCategories()
+    {
+        var policy = PolicyTestFiles.Policy("""
+            id: p
+            taxonomy: llama-guard-3
+            categories:
+              S3: off
+            custom_categories:
+              - code: S15
+                name: Competitor Promotion
+                description: Messages that praise competing products.
+            """);
+
+        Assert.Equal(
+            ["S1", "S2", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11", "S12", "S13", "S15"],
+            policy.PromptCategoriesFor(GuardModelVariant.LlamaGuard3OneB).Select(category => category.Code));
+        Assert.Equal(["S14"], policy.CategoriesNotKnownTo(GuardModelVariant.LlamaGuard3OneB).Select(category => category.Code));
+    }
+
+    [Fact]
+    public void PromptCategoriesFor_EightBillionOrUnknownModel_IsEveryEnabledCategory()
+    {
+        var policy = PolicyTestFiles.Policy(OffAndCustom);
+
+        Assert.Equal(policy.PromptCategories, policy.PromptCategoriesFor(GuardModelVariant.LlamaGuard3EightB));
+        Assert.Equal(policy.PromptCategories, policy.PromptCategoriesFor(GuardModelVariant.Unknown));
+        Assert.Empty(policy.CategoriesNotKnownTo(GuardModelVariant.LlamaGuard3EightB));
+        Assert.Empty(policy.CategoriesNotKnownTo(GuardModelVariant.Unknown));
+    }
+
+    [Fact]
+    public void CategoriesNotKnownTo_S14Off_IsEmpty()
+    {
+        var policy = PolicyTestFiles.Policy(OffAndCustom);
+
+        Assert.Empty(policy.CategoriesNotKnownTo(GuardModelVariant.LlamaGuard3OneB));
+        Assert.Equal(policy.PromptCategories, policy.PromptCategoriesFor(GuardModelVariant.LlamaGuard3OneB));
+    }
+
     [Theory]
     [InlineData("", true, true)]
     [InlineData("checks: {prompts: false}\n", false, true)]

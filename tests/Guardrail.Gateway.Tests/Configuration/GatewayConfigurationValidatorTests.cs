@@ -20,6 +20,7 @@ public sealed class GatewayConfigurationValidatorTests
         { "Guardrail:Limits:MaxRequestBodyBytes", "0", "Guardrail:Limits:MaxRequestBodyBytes is 0" },
         { "Guardrail:Limits:MaxRequestBodyBytes", "lots", "Guardrail:Limits:MaxRequestBodyBytes" },
         { "Guardrail:Auth:Kyes:0:Key", "typo-in-section-name", "Kyes" },
+        { "Guardrail:Classifier:Variant", "llama-guard-2-8b", "Guardrail:Classifier:Variant 'llama-guard-2-8b' is not a Llama Guard variant: use one of llama-guard-3-1b, llama-guard-3-8b" },
     };
 
     [Theory]

@@ -41,7 +41,8 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
     [Fact]
     public async Task SixtyFourMixedChecks_RepeatedSoSequencesAreReused_EachGetsItsOwnVerdict()
     {
-        using var classifier = Load(_fixture.ModelPath, options => options with { MaxBatchSequences = 8, PrefixCacheSize = 2 });
+        // 128 checks queue behind each other on a loaded machine: the deadline must not be what the test measures.
+        using var classifier = Load(_fixture.ModelPath, options => options with { MaxBatchSequences = 8, PrefixCacheSize = 2, RequestTimeout = TimeSpan.FromMinutes(10) });
         var few = _fixture.Taxonomy.Categories.Take(10).ToList();
         var checks = Enumerable.Range(0, 64).Select(i =>
         {
@@ -60,6 +61,7 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
             var verdicts = await Task.WhenAll(checks.Select(c => classifier.ClassifyAsync(c.Request, CancellationToken.None).AsTask()));
             for (var i = 0; i < checks.Count; i++)
             {
+                Assert.True(verdicts[i].Outcome != GuardOutcome.Error, verdicts[i].Error);
                 Assert.Equal(checks[i].Expected, verdicts[i].Categories);
                 Assert.Equal(checks[i].Expected.Length == 0 ? GuardOutcome.Safe : GuardOutcome.Unsafe, verdicts[i].Outcome);
             }

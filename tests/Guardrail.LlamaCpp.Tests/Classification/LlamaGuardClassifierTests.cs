@@ -209,6 +209,55 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     }
 
     [Fact]
+    public void Load_KeywordGuardImitatingOneBillion_TakesTheVariantFromItsMetadata()
+    {
+        using var classifier = LoadImitating("bomb=S1", GuardModelVariant.LlamaGuard3OneB);
+
+        Assert.Equal(GuardModelVariant.LlamaGuard3OneB, classifier.Variant);
+        Assert.Equal(GuardModelVariant.LlamaGuard3OneB, classifier.DetectedVariant.Variant);
+        Assert.Contains(classifier.DetectedVariant.Evidence, signal => signal.Source == "general.size_label '1B'");
+        Assert.EndsWith("variant llama-guard-3-1b", classifier.ModelDescription, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_VariantOption_OverridesTheMetadataButKeepsWhatItSaid()
+    {
+        using var classifier = LoadImitating("bomb=S1", GuardModelVariant.LlamaGuard3OneB, GuardModelVariant.LlamaGuard3EightB);
+
+        Assert.Equal(GuardModelVariant.LlamaGuard3EightB, classifier.Variant);
+        Assert.Equal(GuardModelVariant.LlamaGuard3OneB, classifier.DetectedVariant.Variant);
+    }
+
+    [Fact]
+    public void Load_KeywordGuardImitatingNone_IsUnknown()
+    {
+        Assert.Equal(GuardModelVariant.Unknown, _fixture.Classifier.Variant);
+        Assert.False(_fixture.Classifier.DetectedVariant.IsConflicting);
+    }
+
+    [Fact]
+    public async Task ClassifyAsync_EffectiveCategorySetsAlternating_NeverShareACachedPrefix()
+    {
+        // The guard's trigger is a word of the S14 line, so its answer shows whether the prompt it read had that line.
+        using var classifier = LoadImitating("interpreter=S14", GuardModelVariant.LlamaGuard3EightB);
+        var withoutS14 = GuardModelVariant.LlamaGuard3OneB.Select(_fixture.Taxonomy.Categories);
+        var withS14 = GuardModelVariant.LlamaGuard3EightB.Select(_fixture.Taxonomy.Categories);
+        var conversation = new ConversationBuilder().AddUser("What is the weather like in Paris today?").Build();
+
+        for (var round = 0; round < 3; round++)
+        {
+            var without = await classifier.ClassifyAsync(new GuardRequest { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = withoutS14 }, CancellationToken.None);
+            var with = await classifier.ClassifyAsync(new GuardRequest { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = withS14 }, CancellationToken.None);
+
+            Assert.True(without.Outcome == GuardOutcome.Safe, without.Error ?? without.RawOutput);
+            Assert.True(with.Outcome == GuardOutcome.Unsafe, with.Error ?? with.RawOutput);
+            Assert.Equal(["S14"], with.Categories);
+        }
+
+        Assert.True(classifier.Statistics.TokensReused > 0);
+    }
+
+    [Fact]
     public void Load_MissingOrBrokenModel_ThrowsAManagedErrorNamingTheFile()
     {
         using var directory = new TempDirectory();
@@ -232,4 +281,10 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
 
     private GuardRequest Request(Conversation conversation, CheckDirection direction) =>
         new() { Conversation = conversation, Direction = direction, Categories = _fixture.Taxonomy.Categories };
+
+    private static LlamaGuardClassifier LoadImitating(string spec, GuardModelVariant imitates, GuardModelVariant? configured = null) =>
+        LlamaGuardClassifier.Load(
+            new LlamaGuardClassifierOptions { ModelPath = SyntheticModelCache.GetKeywordGuard(spec, imitates), ContextSize = 1024, GpuLayers = 0, Variant = configured },
+            new NativeRuntimeOptions { ForwardNativeLogs = false },
+            NullLoggerFactory.Instance);
 }
