@@ -23,13 +23,21 @@ internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
         _time = time;
         _meterFactory = meterFactory;
         _loggerFactory = loggerFactory;
-        _options = new SqliteAuditStoreOptions
-        {
-            DatabasePath = Path.GetFullPath(options.Audit.DatabasePath, environment.ContentRootPath),
-            ContentRetention = options.Audit.ContentRetention,
-            RetentionDays = options.Audit.RetentionDays,
-        };
+        _options = OptionsFrom(options.Audit, environment.ContentRootPath);
     }
+
+    /// <summary>The store's options from <c>Guardrail:Audit</c>: the one mapping, also validated at start-up.</summary>
+    internal static SqliteAuditStoreOptions OptionsFrom(AuditSettings audit, string contentRoot) => new()
+    {
+        DatabasePath = string.IsNullOrWhiteSpace(audit.DatabasePath) ? string.Empty : Path.GetFullPath(audit.DatabasePath, contentRoot),
+        ContentRetention = audit.ContentRetention,
+        RetentionDays = audit.RetentionDays,
+        PurgeInterval = audit.PurgeInterval,
+        QueueCapacity = audit.QueueCapacity,
+        MaxBatchSize = audit.MaxBatchSize,
+        EnqueueTimeout = audit.EnqueueTimeout,
+        BusyTimeout = audit.BusyTimeout,
+    };
 
     public SqliteAuditStore Store => _store ?? throw new InvalidOperationException("The audit store is not open yet.");
 

@@ -98,22 +98,28 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         _classifier?.Dispose();
     }
 
+    /// <summary>
+    /// The engine's options from <c>Guardrail:Classifier</c>: the one mapping, used to load the model and, at start-up,
+    /// by <see cref="Configuration.GatewayConfigurationValidator"/> to run the engine's own validation.
+    /// </summary>
+    internal static LlamaGuardClassifierOptions OptionsFrom(ClassifierSettings settings, string modelPath) => new()
+    {
+        ModelPath = modelPath,
+        GpuLayers = settings.GpuLayers,
+        ContextSize = settings.ContextSize,
+        Threads = settings.Threads,
+        QueueCapacity = settings.QueueCapacity,
+        MaxBatchSequences = settings.MaxBatchSequences,
+        RequestTimeout = settings.RequestTimeout,
+        Variant = GuardModelVariant.Find(settings.Variant),
+    };
+
     private void Load(string path)
     {
         try
         {
             var classifier = LlamaGuardClassifier.Load(
-                new LlamaGuardClassifierOptions
-                {
-                    ModelPath = path,
-                    GpuLayers = _settings.GpuLayers,
-                    ContextSize = _settings.ContextSize,
-                    Threads = _settings.Threads,
-                    QueueCapacity = _settings.QueueCapacity,
-                    MaxBatchSequences = _settings.MaxBatchSequences,
-                    RequestTimeout = _settings.RequestTimeout,
-                    Variant = _configuredVariant,
-                },
+                OptionsFrom(_settings, path),
                 new NativeRuntimeOptions { UseGpu = _settings.GpuLayers != 0, RequireGpu = _settings.RequireGpu },
                 _loggerFactory);
             _classifier = classifier;

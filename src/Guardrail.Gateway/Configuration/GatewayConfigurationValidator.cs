@@ -19,7 +19,10 @@ internal static class GatewayConfigurationValidator
     private const string ProxySection = "ReverseProxy";
     private const long MaxBodyLimit = 1L << 30;
 
-    public static GatewayConfigurationReport Validate(IConfiguration configuration, GuardrailOptions options)
+    /// <param name="configuration">The whole configuration (for YARP's <c>ReverseProxy</c> section).</param>
+    /// <param name="options">The bound <c>Guardrail</c> section.</param>
+    /// <param name="contentRoot">What relative paths are relative to.</param>
+    public static GatewayConfigurationReport Validate(IConfiguration configuration, GuardrailOptions options, string contentRoot)
     {
         var errors = new List<string>();
         var warnings = new List<string>();
@@ -50,11 +53,13 @@ internal static class GatewayConfigurationValidator
         ValidateCache(options.Cache, errors);
         ValidateClassifierVariant(options.Classifier, errors);
 
-        if (options.Limits.MaxRequestBodyBytes is < 1 or > MaxBodyLimit)
+        ValidateLimits(options.Limits, errors);
+        ValidateClassifier(options.Classifier, contentRoot, errors);
+        ValidateAudit(options.Audit, contentRoot, errors);
+        ValidatePolicies(options.Policies, contentRoot, errors);
+        if (options.Cache.RedisCaCertificatePath is { } ca && !File.Exists(Path.GetFullPath(ca, contentRoot)))
         {
-            errors.Add(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Guardrail:Limits:MaxRequestBodyBytes is {options.Limits.MaxRequestBodyBytes}: set a byte count from 1 to {MaxBodyLimit}."));
+            errors.Add($"Guardrail:Cache:RedisCaCertificatePath '{ca}' does not exist: name the CA certificate file (PEM or DER) the Redis server's certificate chains to.");
         }
 
         return new GatewayConfigurationReport(errors, warnings) { UsesDefaultProxy = usesDefaultProxy };
@@ -68,6 +73,48 @@ internal static class GatewayConfigurationValidator
                 $"Guardrail:Classifier:Variant '{variant}' is not a Llama Guard variant: use one of "
                 + string.Join(", ", GuardModelVariant.Known.Select(static known => known.Id))
                 + ", or remove it to read the variant from the model file's metadata.");
+        }
+    }
+
+    private static void ValidateLimits(LimitsOptions limits, List<string> errors)
+    {
+        LongRange("Guardrail:Limits:MaxRequestBodyBytes", limits.MaxRequestBodyBytes, 1, MaxBodyLimit, "bytes", errors);
+        LongRange("Guardrail:Limits:MaxResponseBodyBytes", limits.MaxResponseBodyBytes, 1024, MaxBodyLimit, "bytes", errors);
+        Range("Guardrail:Limits:MaxMessages", limits.MaxMessages, 1, 100_000, "messages", errors);
+    }
+
+    // The engine's own validation, run on the options the gateway would give it, so that a bad value stops start-up
+    // here with its key instead of failing the model load later (where it only shows in /readyz).
+    private static void ValidateClassifier(ClassifierSettings classifier, string contentRoot, List<string> errors)
+    {
+        const string section = "Guardrail:Classifier";
+        var modelPath = string.IsNullOrWhiteSpace(classifier.ModelPath) ? null : Path.GetFullPath(classifier.ModelPath, contentRoot);
+        foreach (var problem in Classification.ClassifierHost.OptionsFrom(classifier, modelPath ?? "unset").Validate())
+        {
+            errors.Add($"{section}:{problem}");
+        }
+
+        if (modelPath is not null && !File.Exists(modelPath))
+        {
+            errors.Add($"{section}:ModelPath '{classifier.ModelPath}' does not exist: name a Llama Guard 3 GGUF file (guardrail model pull llama-guard-3-1b fetches one), or remove the setting.");
+        }
+    }
+
+    private static void ValidateAudit(AuditSettings audit, string contentRoot, List<string> errors) =>
+        errors.AddRange(Auditing.AuditHost.OptionsFrom(audit, contentRoot).Validate());
+
+    private static void ValidatePolicies(PolicySettings policies, string contentRoot, List<string> errors)
+    {
+        foreach (var (key, directory) in new[] { ("Directory", policies.Directory), ("TaxonomyDirectory", policies.TaxonomyDirectory) })
+        {
+            if (string.IsNullOrWhiteSpace(directory))
+            {
+                errors.Add($"Guardrail:Policies:{key} is empty: name a folder of YAML files.");
+            }
+            else if (!System.IO.Directory.Exists(Path.GetFullPath(directory, contentRoot)))
+            {
+                errors.Add($"Guardrail:Policies:{key} '{directory}' does not exist: name a folder of {(key == "Directory" ? "policy" : "taxonomy")} YAML files.");
+            }
         }
     }
 
@@ -303,6 +350,14 @@ internal static class GatewayConfigurationValidator
         if (cache.RedisCaCertificatePath is not null && cache.Redis is null)
         {
             errors.Add("Guardrail:Cache:RedisCaCertificatePath is set but Guardrail:Cache:Redis is not: set a rediss:// URL, or remove the certificate path.");
+        }
+    }
+
+    private static void LongRange(string key, long value, long min, long max, string unit, List<string> errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{key} is {value}: set a number of {unit} from {min} to {max}."));
         }
     }
 

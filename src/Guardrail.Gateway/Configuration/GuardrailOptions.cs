@@ -94,12 +94,12 @@ public sealed class LimitsOptions
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; range 1 byte to 1 GiB.</summary>
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Most messages in a chat request (or prompts in a legacy completion request). Default 2048.</summary>
+    /// <summary>Most messages in a chat request (or prompts in a legacy completion request). Default 2048; range 1 to 100000.</summary>
     public int MaxMessages { get; init; } = 2048;
 
     /// <summary>
     /// Largest non-streamed backend response a moderated route holds to check, in bytes. Default 16 MiB. A larger
-    /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>).
+    /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>). Range 1 KiB to 1 GiB.
     /// </summary>
     public long MaxResponseBodyBytes { get; init; } = 16 * 1024 * 1024;
 }
@@ -217,8 +217,23 @@ public sealed class AuditSettings
     /// <summary>How much content is kept: <c>Full</c>, <c>Redacted</c> (default), <c>Hash</c> or <c>None</c>. A policy may override it.</summary>
     public ContentRetention ContentRetention { get; init; } = ContentRetention.Redacted;
 
-    /// <summary>Days a decision is kept; 0 (default) keeps them forever.</summary>
+    /// <summary>Days a decision is kept; 0 (default) keeps them forever; range 0 to 36500.</summary>
     public int RetentionDays { get; init; }
+
+    /// <summary>How often the background purge runs when <see cref="RetentionDays"/> is set. Default 1 hour; 00:00:00 turns it off.</summary>
+    public TimeSpan PurgeInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Decisions that may wait for the writer before new ones are refused (the policy's <c>on_error</c>). Default 10000; range 1 to 1000000.</summary>
+    public int QueueCapacity { get; init; } = 10_000;
+
+    /// <summary>Most decisions written in one transaction (group commit). Default 1000; range 1 to 100000.</summary>
+    public int MaxBatchSize { get; init; } = 1_000;
+
+    /// <summary>How long a decision may wait for room in a full queue. Default 2 s; range 0 to 5 minutes.</summary>
+    public TimeSpan EnqueueTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a write waits for a lock held by another process. Default 10 s; range 1 s to 10 minutes.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Backend resilience (<c>Guardrail:Upstream</c>), applied per cluster.</summary>

@@ -44,7 +44,7 @@ public static class GatewayApplication
         ArgumentNullException.ThrowIfNull(builder);
 
         var options = BindOptions(builder.Configuration);
-        var report = GatewayConfigurationValidator.Validate(builder.Configuration, options);
+        var report = GatewayConfigurationValidator.Validate(builder.Configuration, options, builder.Environment.ContentRootPath);
         if (report.Errors.Count > 0)
         {
             throw new GatewayConfigurationException(report.Errors);

@@ -41,4 +41,57 @@ public sealed class GatewayProcessTests
         Assert.Contains("Guardrail:Auth:Keys is empty", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", errors + await stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>Each a bad value of a different kind, with the key the error must name.</summary>
+    public static TheoryData<string, string, string> BadValues => new()
+    {
+        { "Guardrail:Audit:ContentRetention", "Ful", "Guardrail:Audit:ContentRetention" },
+        { "Guardrail:Classifier:ContextSize", "-5", "Guardrail:Classifier:ContextSize" },
+        { "Guardrail:Classifier:QueueCapacity", "0", "Guardrail:Classifier:QueueCapacity" },
+        { "Guardrail:Classifier:RequestTimeout", "00:00:00", "Guardrail:Classifier:RequestTimeout" },
+        { "Guardrail:Classifier:ModelPath", "/nonexistent/llama-guard.gguf", "Guardrail:Classifier:ModelPath" },
+        { "Guardrail:Limits:MaxMessages", "-1", "Guardrail:Limits:MaxMessages" },
+        { "Guardrail:Limits:MaxResponseBodyBytes", "0", "Guardrail:Limits:MaxResponseBodyBytes" },
+        { "Guardrail:Audit:RetentionDays", "-3", "Guardrail:Audit:RetentionDays" },
+        { "Guardrail:Audit:QueueCapacity", "0", "Guardrail:Audit:QueueCapacity" },
+        { "Guardrail:Cache:TtlSeconds", "0", "Guardrail:Cache:TtlSeconds" },
+        { "Guardrail:Cache:Redis", "http://example.invalid", "Guardrail:Cache:Redis" },
+        { "Guardrail:Metrics:ManagementUrl", "not a url", "Guardrail:Metrics:ManagementUrl" },
+        { "Guardrail:Upstream:ConnectRetries", "99", "Guardrail:Upstream:ConnectRetries" },
+        { "Guardrail:Policies:Directory", "/nonexistent/policies", "Guardrail:Policies:Directory" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadValues))]
+    public async Task Run_BadValue_Exits78NamingTheKey(string key, string value, string expectedKey)
+    {
+        var gatewayDll = Path.Combine(AppContext.BaseDirectory, "Guardrail.Gateway.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { gatewayDll, "--urls", "http://127.0.0.1:0", $"--{key}={value}" },
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        // Everything else is a configuration that starts.
+        start.Environment["Guardrail__Auth__AllowAnonymous"] = "true";
+        start.Environment["Guardrail__Audit__DatabasePath"] = Path.Combine(Path.GetTempPath(), "guardrail-tests", Guid.NewGuid().ToString("N"), "audit.db");
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+
+        var errors = await stderr;
+        Assert.True(process.ExitCode == 78, $"exit code {process.ExitCode}; stderr:\n{errors}\nstdout:\n{await stdout}");
+        Assert.Contains(expectedKey, errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+    }
 }
