@@ -78,12 +78,6 @@ internal static class GatewayConfigurationValidator
             {
                 ValidateAddress(destination["Address"], destination.Path + ":Address", errors);
             }
-
-            var affinityPolicy = cluster["SessionAffinity:Policy"];
-            if (string.Equals(affinityPolicy, "HashCookie", StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{cluster.Path}:SessionAffinity:Policy 'HashCookie' is not supported: it needs System.IO.Hashing, which this build does not ship. Use 'Cookie', 'ArrCookie', 'CustomHeader' or remove SessionAffinity.");
-            }
         }
     }
 
