@@ -269,7 +269,7 @@ internal static class GatewayConfigurationValidator
         Range("Guardrail:Cache:RedisTimeoutMilliseconds", cache.RedisTimeoutMilliseconds, 1, 60_000, "milliseconds", errors);
         Range("Guardrail:Cache:RedisConnectTimeoutMilliseconds", cache.RedisConnectTimeoutMilliseconds, 1, 60_000, "milliseconds", errors);
         Range("Guardrail:Cache:BreakMilliseconds", cache.BreakMilliseconds, 100, 600_000, "milliseconds", errors);
-        if (cache.Redis is not null && !Caching.RedisEndpoint.TryParse(cache.Redis, out _, out var problem))
+        if (cache.Redis is not null && !Redis.RedisEndpoint.TryParse(cache.Redis, out _, out var problem))
         {
             // The value may hold a password: name the key and the problem, never the value.
             errors.Add($"Guardrail:Cache:Redis is not a Redis URL: {problem}. Use redis://[[user]:password@]host[:port][/db] or rediss:// for TLS, or remove it for the in-process cache.");
