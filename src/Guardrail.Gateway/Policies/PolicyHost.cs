@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Health;
+using Guardrail.Moderation;
 using Guardrail.Policies;
 
 namespace Guardrail.Gateway.Policies;
@@ -17,11 +18,13 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
     private readonly Meter _meter;
     private readonly Counter<long> _reloads;
     private readonly GatewayReadiness _readiness;
+    private readonly ModerationMetrics _moderationMetrics;
     private readonly ILogger<PolicyHost> _logger;
 
-    public PolicyHost(PolicyStoreOptions options, GatewayReadiness readiness, IMeterFactory meterFactory, TimeProvider time, ILogger<PolicyHost> logger)
+    public PolicyHost(PolicyStoreOptions options, GatewayReadiness readiness, ModerationMetrics moderationMetrics, IMeterFactory meterFactory, TimeProvider time, ILogger<PolicyHost> logger)
     {
         _readiness = readiness;
+        _moderationMetrics = moderationMetrics;
         _logger = logger;
         _meter = meterFactory.Create(MeterName);
         _reloads = _meter.CreateCounter<long>("guardrail_policy_reloads_total", description: "Policy reloads by result: swapped, unchanged or rejected.");
@@ -51,6 +54,7 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
         {
             case PolicyReloadStatus.Swapped:
                 LogSwapped(_logger, result.PreviousVersion, result.Version);
+                _moderationMetrics.Seed(Store.Current);
                 Report();
                 break;
             case PolicyReloadStatus.Rejected:
@@ -69,6 +73,7 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
         }
 
         Store.Start();
+        _moderationMetrics.Seed(Store.Current);
         Report();
         return Task.CompletedTask;
     }
