@@ -169,8 +169,9 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
     {
         private readonly Lock _gate = new();
         private readonly HashSet<string> _observed = new(StringComparer.Ordinal);
-        private string[]? _labelNames;
-        private Collector? _collector;
+        // Written once, names first, under _gate; read without it on the fast path.
+        private volatile string[]? _labelNames;
+        private volatile Collector? _collector;
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
@@ -180,7 +181,10 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
                 labels[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? string.Empty);
             }
 
-            Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            if (!IsSorted(labels))
+            {
+                Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            }
             var collector = CollectorFor(labels);
             var values = new string[labels.Length];
             for (var i = 0; i < labels.Length; i++)
@@ -295,6 +299,7 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
         {
             if (_collector is { } existing && SameNames(_labelNames!, labels))
             {
+                // _labelNames is set before _collector, so a collector seen here has its names.
                 return existing;
             }
 
@@ -312,13 +317,14 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
 
                     // prometheus-net writes help text as given; a line break would end the HELP line early.
                     var help = (instrument.Description ?? instrument.Name).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-                    _collector = kind switch
+                    Collector created = kind switch
                     {
                         InstrumentKind.Counter or InstrumentKind.ObservableCounter => metrics.CreateCounter(instrument.Name, help, names),
                         InstrumentKind.Histogram => metrics.CreateHistogram(instrument.Name, help, names, new HistogramConfiguration { Buckets = BucketsOf(instrument) }),
                         _ => metrics.CreateGauge(instrument.Name, help, names),
                     };
                     _labelNames = names;
+                    _collector = created;
                 }
 
                 return SameNames(_labelNames!, labels)
@@ -326,6 +332,19 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
                     : throw new InvalidOperationException(
                         $"Metric '{instrument.Name}' was recorded with labels ({string.Join(", ", labels.Select(static l => l.Key))}) after ({string.Join(", ", _labelNames!)}): an instrument must always use the same label names.");
             }
+        }
+
+        private static bool IsSorted(KeyValuePair<string, string>[] labels)
+        {
+            for (var i = 1; i < labels.Length; i++)
+            {
+                if (string.CompareOrdinal(labels[i - 1].Key, labels[i].Key) > 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static bool SameNames(string[] names, KeyValuePair<string, string>[] labels)

@@ -53,8 +53,8 @@ public sealed class DistributedVerdictCacheTests(RedisFixture fixture) : IClassF
         // What Redis holds: one entry under the configured prefix, expiring with the verdict's time to live. A long
         // TTL read back from Redis, so that nothing here races an expiry.
         var db = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
-        // A plain string, the layout the gateway's own client wrote: old and new gateways share entries.
-        Assert.Equal(RedisType.String, await db.KeyTypeAsync("rt:" + key.Value));
+        // The library's layout (a hash with the value and its expiry), which docs/operations.md describes for upgrades.
+        Assert.Equal(RedisType.Hash, await db.KeyTypeAsync("rt:" + key.Value));
         var ttl = await db.KeyTimeToLiveAsync("rt:" + key.Value);
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromMinutes(55), TimeSpan.FromHours(1));
