@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using Guardrail.Gateway.Caching;
+using Guardrail.Gateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 // Usage: dotnet run -c Release --project benchmarks/Guardrail.Cache.Benchmark -- <redis-url> <requests per phase> <concurrency>...
+// The gateway's path: its settings translated to ConfigurationOptions, one multiplexer, RedisCache on top of it.
 // Like redis-benchmark -P 1: every worker has one command outstanding and sends the next when the reply is in;
 // SET (3-byte value, 1 h expiry) first, then GET of the same keys. Prints one line per phase and concurrency.
 var url = args.Length > 0 ? args[0] : "redis://127.0.0.1:6379";
@@ -17,11 +20,14 @@ if (!RedisEndpoint.TryParse(url, out var endpoint, out var error))
     return 2;
 }
 
-await using var client = new RedisClient(
-    new RedisClientOptions { Endpoint = endpoint!, CommandTimeout = TimeSpan.FromSeconds(30) },
-    TimeProvider.System,
-    NullLogger<RedisClient>.Instance);
-IDistributedCache cache = new RedisDistributedCache(client, "bench:", TimeProvider.System);
+var settings = new RedisConnectionOptions { Endpoint = endpoint!, CommandTimeout = TimeSpan.FromSeconds(30) };
+await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(settings.ToConfigurationOptions());
+using var redisCache = new RedisCache(Options.Create(new RedisCacheOptions
+{
+    InstanceName = "bench:",
+    ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(multiplexer),
+}));
+IDistributedCache cache = redisCache;
 var entry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) };
 var value = "xxx"u8.ToArray();
 var keys = Enumerable.Range(0, 10_000).Select(static i => "key:" + i.ToString("D6", CultureInfo.InvariantCulture)).ToArray();

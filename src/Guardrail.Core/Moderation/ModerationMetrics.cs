@@ -40,6 +40,36 @@ public sealed class ModerationMetrics : IDisposable
         _classifierFailures.Add(0, new KeyValuePair<string, object?>("result", "fail_closed"));
     }
 
+    /// <summary>
+    /// Exports at zero every series the policies of <paramref name="snapshot"/> make possible: decisions by direction,
+    /// action and policy, category hits of the categories they send, stream cuts and shadow disagreements by policy.
+    /// Call it for every snapshot put in force; series of earlier snapshots keep their counts.
+    /// </summary>
+    /// <remarks>A series that exists before its first event lets an alert on <c>increase()</c> see that event.</remarks>
+    public void Seed(PolicySnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (var policy in snapshot.Policies)
+        {
+            var id = new KeyValuePair<string, object?>("policy", policy.Id);
+            foreach (var direction in (CheckDirection[])[CheckDirection.Prompt, CheckDirection.Response])
+            {
+                foreach (var action in Enum.GetValues<ModerationAction>())
+                {
+                    _decisions.Add(0, new("direction", Name(direction)), new("action", Name(action)), id);
+                }
+
+                foreach (var category in policy.Categories.Where(static c => c.Action != CategoryAction.Off))
+                {
+                    _categoryHits.Add(0, new("direction", Name(direction)), new("category", category.Code));
+                }
+            }
+
+            _streamCuts.Add(0, id);
+            _shadowDisagreements.Add(0, id);
+        }
+    }
+
     /// <summary>Records one decision and what it implies.</summary>
     public void Record(ModerationOutcome outcome)
     {

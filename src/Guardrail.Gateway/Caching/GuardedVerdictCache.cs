@@ -112,7 +112,8 @@ internal sealed partial class GuardedVerdictCache : IVerdictCache
     private static string Reason(Exception e) => e switch
     {
         BrokenCircuitException => "circuit_open",
-        RedisTimeoutException or TimeoutException => "timeout",
+        // StackExchange.Redis's RedisTimeoutException is a TimeoutException, and so is a connection still being made.
+        TimeoutException => "timeout",
         _ => "failure",
     };
 

@@ -28,6 +28,17 @@ internal sealed class VerdictCacheMetrics : IDisposable
             "guardrail_cache_breaker_state",
             () => new Measurement<int>(_breakerState?.Invoke() ?? 0, _store),
             description: "The cache circuit breaker: 0 closed, 1 half-open, 2 open (cache skipped).");
+
+        // The configured store's series exist from the start, so that increase() sees the first error or miss.
+        _hits.Add(0, _store);
+        _misses.Add(0, _store);
+        foreach (var operation in (string[])["get", "set"])
+        {
+            foreach (var reason in (string[])["failure", "timeout", "circuit_open"])
+            {
+                _errors.Add(0, _store, new("operation", operation), new("reason", reason));
+            }
+        }
     }
 
     /// <summary>Reports the breaker's state through the gauge (0 closed, 1 half-open, 2 open).</summary>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Guardrail.Caching;
 using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 
 namespace Guardrail.Gateway.Caching;
 
@@ -20,15 +22,21 @@ internal static class VerdictCacheServiceCollectionExtensions
         var model = ClassifierModelIdentity(options.Classifier, contentRoot);
         if (cache.Redis is { } url && RedisEndpoint.TryParse(url, out var endpoint, out _))
         {
-            var clientOptions = new RedisClientOptions
+            var connection = new RedisConnectionOptions
             {
                 Endpoint = endpoint!,
                 CaCertificatePath = cache.RedisCaCertificatePath is { } ca ? Path.GetFullPath(ca, contentRoot) : null,
                 CommandTimeout = TimeSpan.FromMilliseconds(cache.RedisTimeoutMilliseconds),
                 ConnectTimeout = TimeSpan.FromMilliseconds(cache.RedisConnectTimeoutMilliseconds),
             };
-            services.AddSingleton(provider => new RedisClient(clientOptions, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<RedisClient>>()));
-            services.AddSingleton<IDistributedCache>(provider => new RedisDistributedCache(provider.GetRequiredService<RedisClient>(), cache.RedisKeyPrefix, provider.GetRequiredService<TimeProvider>()));
+            CheckCaCertificate(connection);
+            services.AddGuardrailRedis(connection);
+
+            // The library's IDistributedCache on the process's one multiplexer. A lookup waits for the first connection
+            // attempt no longer than for a reply, so a frozen server at start-up costs a request one command timeout.
+            services.AddStackExchangeRedisCache(redis => redis.InstanceName = cache.RedisKeyPrefix);
+            services.AddOptions<RedisCacheOptions>().Configure<RedisConnectionHost>((redis, host) =>
+                redis.ConnectionMultiplexerFactory = () => host.GetAsync(connection.CommandTimeout));
             services.AddSingleton(provider => new VerdictCacheMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "redis"));
             services.AddSingleton(provider => new GuardedVerdictCache(
                 new DistributedVerdictCache(provider.GetRequiredService<IDistributedCache>(), ttl),
@@ -50,6 +58,25 @@ internal static class VerdictCacheServiceCollectionExtensions
 
         services.AddSingleton(provider => new VerdictCaching(provider.GetRequiredService<GuardedVerdictCache>(), model));
         return services;
+    }
+
+    /// <summary>A CA file that cannot be read stops start-up naming the key, like every other setting.</summary>
+    private static void CheckCaCertificate(RedisConnectionOptions connection)
+    {
+        if (connection.CaCertificatePath is not { } path)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = connection.ToConfigurationOptions();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new GatewayConfigurationException(
+                [$"Guardrail:Cache:RedisCaCertificatePath '{path}' is not a readable PEM or DER certificate ({e.Message}): point it at the CA that signed the Redis server's certificate."]);
+        }
     }
 
     /// <summary>

@@ -113,7 +113,7 @@ internal static class GatewayConfigurationValidator
             }
             else if (!System.IO.Directory.Exists(Path.GetFullPath(directory, contentRoot)))
             {
-                errors.Add($"Guardrail:Policies:{key} '{directory}' does not exist: name a folder of {(key == "Directory" ? "policy" : "taxonomy")} YAML files.");
+                errors.Add($"Guardrail:Policies:{key} '{directory}' does not exist: name a folder of {(string.Equals(key, "Directory", StringComparison.Ordinal) ? "policy" : "taxonomy")} YAML files.");
             }
         }
     }
@@ -137,12 +137,6 @@ internal static class GatewayConfigurationValidator
             foreach (var destination in destinations)
             {
                 ValidateAddress(destination["Address"], destination.Path + ":Address", errors);
-            }
-
-            var affinityPolicy = cluster["SessionAffinity:Policy"];
-            if (string.Equals(affinityPolicy, "HashCookie", StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{cluster.Path}:SessionAffinity:Policy 'HashCookie' is not supported: it needs System.IO.Hashing, which this build does not ship. Use 'Cookie', 'ArrCookie', 'CustomHeader' or remove SessionAffinity.");
             }
         }
     }
@@ -341,7 +335,7 @@ internal static class GatewayConfigurationValidator
         Range("Guardrail:Cache:RedisTimeoutMilliseconds", cache.RedisTimeoutMilliseconds, 1, 60_000, "milliseconds", errors);
         Range("Guardrail:Cache:RedisConnectTimeoutMilliseconds", cache.RedisConnectTimeoutMilliseconds, 1, 60_000, "milliseconds", errors);
         Range("Guardrail:Cache:BreakMilliseconds", cache.BreakMilliseconds, 100, 600_000, "milliseconds", errors);
-        if (cache.Redis is not null && !Caching.RedisEndpoint.TryParse(cache.Redis, out _, out var problem))
+        if (cache.Redis is not null && !Redis.RedisEndpoint.TryParse(cache.Redis, out _, out var problem))
         {
             // The value may hold a password: name the key and the problem, never the value.
             errors.Add($"Guardrail:Cache:Redis is not a Redis URL: {problem}. Use redis://[[user]:password@]host[:port][/db] or rediss:// for TLS, or remove it for the in-process cache.");

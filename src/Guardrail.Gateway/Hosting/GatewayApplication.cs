@@ -102,10 +102,7 @@ public static class GatewayApplication
         services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
         services.AddSingleton<GatewayReadiness>();
         services.AddSingleton(TimeProvider.System);
-        services.AddMetrics();
-        services.AddSingleton<MetricsRegistry>();
-        services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<ProcessMetrics>();
+        services.AddGuardrailMetrics();
 
         services.AddSingleton(policyOptions);
         services.AddSingleton<PolicyHost>();
@@ -152,8 +149,13 @@ public static class GatewayApplication
 
         // The exporter must listen before the proxy pipeline below constructs the moderation middleware and its
         // metrics: counters set to zero at construction would otherwise go unseen.
-        _ = app.Services.GetRequiredService<MetricsRegistry>();
+        _ = app.Services.GetRequiredService<PrometheusMeterBridge>();
         app.UseMiddleware<HttpMetricsMiddleware>();
+        if (app.Services.GetRequiredService<GuardrailOptions>().Metrics.ManagementPort is { } managementPort)
+        {
+            app.UseMiddleware<ManagementListenerMiddleware>(managementPort);
+        }
+
         app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
             OpenAIError.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.", OpenAIError.ServerError, "internal_error")));
 

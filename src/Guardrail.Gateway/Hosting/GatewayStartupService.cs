@@ -1,4 +1,5 @@
 using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Caching;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Policies;
 using Guardrail.Gateway.Health;
@@ -22,10 +23,10 @@ internal sealed partial class GatewayStartupService : IHostedService
         GatewayStartupReport report,
         GatewayReadiness readiness,
         GatewayKeyStore keys,
-        MetricsRegistry metricsRegistry,
+        PrometheusMeterBridge metricsBridge,
         GatewayMetrics gatewayMetrics,
-        ProcessMetrics processMetrics,
         ClassifierMetrics classifierMetrics,
+        IEnumerable<VerdictCacheMetrics> cacheMetrics,
         ModerationMetrics moderationMetrics,
         ClassifierHost classifier,
         PolicyHost policies,
@@ -33,7 +34,7 @@ internal sealed partial class GatewayStartupService : IHostedService
     {
         _classifier = classifier;
         _policies = policies;
-        _ = (metricsRegistry, gatewayMetrics, processMetrics, classifierMetrics, moderationMetrics);
+        _ = (metricsBridge, gatewayMetrics, classifierMetrics, cacheMetrics.ToList(), moderationMetrics);
         _report = report;
         _readiness = readiness;
         _keys = keys;

@@ -30,6 +30,30 @@ internal sealed class GatewayMetrics : IDisposable
         _authFailures = _meter.CreateCounter<long>("guardrail_auth_failures_total", description: "Requests rejected for a missing or wrong gateway key, by reason.");
         _upstreamDuration = _meter.CreateHistogram("guardrail_upstream_request_duration_seconds", unit: "s", description: "Time spent forwarding to a backend cluster, response body included, by cluster.", advice: latencyAdvice);
         _upstreamErrors = _meter.CreateCounter<long>("guardrail_upstream_errors_total", description: "Forwarding failures by cluster and YARP error kind.");
+
+        // Every reason exists from the start, so that an alert on increase() sees the first failure after a restart.
+        foreach (var reason in AuthenticationFailureReasons)
+        {
+            _authFailures.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>The reasons <see cref="AuthenticationFailed"/> is called with: no key, or a key that matches none.</summary>
+    public static IReadOnlyList<string> AuthenticationFailureReasons { get; } = ["missing_key", "invalid_key", "wrong_key_kind"];
+
+    /// <summary>Exports every error kind of every configured cluster at zero (existing series keep their counts).</summary>
+    public void ClustersConfigured(IEnumerable<string> clusters)
+    {
+        foreach (var cluster in clusters)
+        {
+            foreach (var error in Enum.GetValues<ForwarderError>())
+            {
+                if (error != ForwarderError.None)
+                {
+                    _upstreamErrors.Add(0, new("cluster", cluster), new("error", error.ToString()));
+                }
+            }
+        }
     }
 
     public void HttpRequestCompleted(string route, string method, int statusCode, TimeSpan duration)

@@ -3,6 +3,7 @@ using Guardrail.Classification;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Health;
+using Guardrail.Moderation;
 using Guardrail.Policies;
 
 namespace Guardrail.Gateway.Policies;
@@ -18,14 +19,16 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
     private readonly Meter _meter;
     private readonly Counter<long> _reloads;
     private readonly GatewayReadiness _readiness;
+    private readonly ModerationMetrics _moderationMetrics;
     private readonly ILogger<PolicyHost> _logger;
 
     // Null until a model is loaded: which categories a model knows is only known then.
     private volatile GuardModelVariant? _variant;
 
-    public PolicyHost(PolicyStoreOptions options, GatewayReadiness readiness, IMeterFactory meterFactory, TimeProvider time, ILogger<PolicyHost> logger)
+    public PolicyHost(PolicyStoreOptions options, GatewayReadiness readiness, ModerationMetrics moderationMetrics, IMeterFactory meterFactory, TimeProvider time, ILogger<PolicyHost> logger)
     {
         _readiness = readiness;
+        _moderationMetrics = moderationMetrics;
         _logger = logger;
         _meter = meterFactory.Create(MeterName);
         _reloads = _meter.CreateCounter<long>("guardrail_policy_reloads_total", description: "Policy reloads by result: swapped, unchanged or rejected.");
@@ -55,6 +58,7 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
         {
             case PolicyReloadStatus.Swapped:
                 LogSwapped(_logger, result.PreviousVersion, result.Version);
+                _moderationMetrics.Seed(Store.Current);
                 Report();
                 break;
             case PolicyReloadStatus.Rejected:
@@ -73,6 +77,7 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
         }
 
         Store.Start();
+        _moderationMetrics.Seed(Store.Current);
         Report();
         return Task.CompletedTask;
     }

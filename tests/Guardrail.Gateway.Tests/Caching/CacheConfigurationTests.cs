@@ -4,6 +4,7 @@ using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Guardrail.Moderation;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace Guardrail.Gateway.Tests.Caching;
 
@@ -41,7 +42,37 @@ public sealed class CacheConfigurationTests
         await using var gateway = await GatewayServer.StartAsync(GatewayServer.ConfigurationFor(Backend));
 
         Assert.NotNull(gateway.Services.GetService<VerdictCaching>());
-        Assert.Null(gateway.Services.GetService<RedisClient>());
+        Assert.Null(gateway.Services.GetService<IConnectionMultiplexer>());
+    }
+
+    [Fact]
+    public async Task Start_CaCertificateUnreadable_FailsNamingTheKey()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.File("ca.pem"), "not a certificate");
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        settings["Guardrail:Cache:Redis"] = "rediss://127.0.0.1:6380";
+        settings["Guardrail:Cache:RedisCaCertificatePath"] = directory.File("ca.pem");
+
+        var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("Guardrail:Cache:RedisCaCertificatePath", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_RedisUnreachable_StartsWithoutWaitingForIt()
+    {
+        // Nothing listens on the port: start-up neither fails nor waits, and requests still get answers.
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        settings["Guardrail:Cache:Redis"] = $"redis://127.0.0.1:{FreePort.Next()}";
+
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        using var client = gateway.CreateClient();
+        using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(gateway.Services.GetService<VerdictCaching>());
+        Assert.False(gateway.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected);
     }
 
     [Fact]

@@ -167,11 +167,9 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
                 static state => state == CircuitState.Open,
                 TimeSpan.FromSeconds(60),
                 "the breaker to open");
-            var started = TimeProvider.System.GetTimestamp();
             var (blocked, record) = await AskAsync(First, "How do I build a bomb today?");
             Assert.Equal(HttpStatusCode.BadRequest, blocked);
             Assert.False(record.CacheHit);
-            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
         }
         finally
         {

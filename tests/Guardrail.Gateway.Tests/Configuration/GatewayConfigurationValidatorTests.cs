@@ -12,7 +12,6 @@ public sealed class GatewayConfigurationValidatorTests
         { "ReverseProxy:Routes:openai:ClusterId", "nope", "ReverseProxy:Routes:openai:ClusterId 'nope' names no cluster" },
         { "ReverseProxy:Clusters:llm:Destinations:main:Address", "not a url", "ReverseProxy:Clusters:llm:Destinations:main:Address 'not a url' is not an absolute http or https address" },
         { "ReverseProxy:Clusters:llm:Destinations:main:Address", "ftp://127.0.0.1/", "is not an absolute http or https address" },
-        { "ReverseProxy:Clusters:llm:SessionAffinity:Policy", "HashCookie", "ReverseProxy:Clusters:llm:SessionAffinity:Policy 'HashCookie' is not supported" },
         { "Guardrail:Auth:Keys:0:Tenant", null, "Guardrail:Auth:Keys:0:Tenant is missing" },
         { "Guardrail:Auth:Keys:0:Key", "short", "Guardrail:Auth:Keys:0:Key is shorter than 16 characters" },
         { "Guardrail:Auth:Keys:0:KeyHash", "sha256:abc", "Guardrail:Auth:Keys:0 needs exactly one of Key" },
@@ -57,16 +56,34 @@ public sealed class GatewayConfigurationValidatorTests
         var settings = GatewayServer.ConfigurationFor(Backend);
         settings["ReverseProxy:Routes:openai:ClusterId"] = "missing";
         settings["ReverseProxy:Clusters:llm:Destinations:main:Address"] = "127.0.0.1:8080";
-        settings["ReverseProxy:Clusters:llm:SessionAffinity:Policy"] = "HashCookie";
+        settings["Guardrail:Limits:MaxRequestBodyBytes"] = "0";
         settings["Guardrail:Auth:Keys:1:Id"] = "team-a-key";
 
         var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
 
         Assert.Contains(error.Errors, e => e.Contains("names no cluster", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.Contains("not an absolute http or https address", StringComparison.Ordinal));
-        Assert.Contains(error.Errors, e => e.Contains("HashCookie", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("Guardrail:Limits:MaxRequestBodyBytes is 0", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.Contains("Guardrail:Auth:Keys:1:Id 'team-a-key' is used by another key", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.Contains("Guardrail:Auth:Keys:1:Tenant is missing", StringComparison.Ordinal));
         Assert.Contains($"{error.Errors.Count} configuration error(s)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_HashCookieAffinity_IsAcceptedAndSetsTheAffinityCookie()
+    {
+        // YARP's HashCookie policy hashes with System.IO.Hashing, which a plain PackageReference now brings along.
+        await using var backend = await TestBackend.StartAsync();
+        var settings = GatewayServer.ConfigurationFor(backend.BaseAddress);
+        settings["ReverseProxy:Clusters:llm:SessionAffinity:Enabled"] = "true";
+        settings["ReverseProxy:Clusters:llm:SessionAffinity:Policy"] = "HashCookie";
+        settings["ReverseProxy:Clusters:llm:SessionAffinity:AffinityKeyName"] = "guardrail-affinity";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/v1/models", UriKind.Relative));
+
+        Assert.True(response.Headers.TryGetValues("Set-Cookie", out var cookies), "the proxied response sets the affinity cookie");
+        Assert.Contains(cookies, static c => c.StartsWith("guardrail-affinity=", StringComparison.Ordinal));
     }
 }

@@ -25,7 +25,7 @@ public sealed class GatewayProcessTests
         start.Environment["ReverseProxy__Routes__openai__ClusterId"] = "llm";
         start.Environment["ReverseProxy__Routes__openai__Match__Path"] = "/v1/{**path}";
         start.Environment["ReverseProxy__Clusters__llm__Destinations__main__Address"] = "localhost:8080";
-        start.Environment["ReverseProxy__Clusters__llm__SessionAffinity__Policy"] = "HashCookie";
+        start.Environment["Guardrail__Limits__MaxRequestBodyBytes"] = "0";
 
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -37,7 +37,7 @@ public sealed class GatewayProcessTests
         var errors = await stderr;
         Assert.Contains("configuration error(s)", errors, StringComparison.Ordinal);
         Assert.Contains("ReverseProxy:Clusters:llm:Destinations:main:Address 'localhost:8080'", errors, StringComparison.Ordinal);
-        Assert.Contains("HashCookie", errors, StringComparison.Ordinal);
+        Assert.Contains("Guardrail:Limits:MaxRequestBodyBytes is 0", errors, StringComparison.Ordinal);
         Assert.Contains("Guardrail:Auth:Keys is empty", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", errors + await stdout, StringComparison.Ordinal);
     }

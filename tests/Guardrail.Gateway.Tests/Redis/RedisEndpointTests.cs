@@ -1,6 +1,6 @@
-using Guardrail.Gateway.Caching;
+using Guardrail.Gateway.Redis;
 
-namespace Guardrail.Gateway.Tests.Caching;
+namespace Guardrail.Gateway.Tests.Redis;
 
 public sealed class RedisEndpointTests
 {

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Guardrail.Gateway.Caching;
+namespace Guardrail.Gateway.Redis;
 
 /// <summary>
-/// Where and how to reach Redis, from a URL: <c>redis://[[user]:password@]host[:port][/db]</c>, or
+/// Where and how to reach Redis, from the URL users configure: <c>redis://[[user]:password@]host[:port][/db]</c>, or
 /// <c>rediss://</c> for TLS. User and password are percent-decoded.
 /// </summary>
 internal sealed record RedisEndpoint
