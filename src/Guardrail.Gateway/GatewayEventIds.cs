@@ -17,4 +17,7 @@ internal static class GatewayEventIds
 
     // 2200-2299 authentication
     public const int AuthenticationRejected = 2201;
+
+    // 3000-3099 audit (the gateway's side of it)
+    public const int AuditWriteFailed = 3001;
 }

@@ -22,6 +22,7 @@ public sealed class ModerationMetrics : IDisposable
     private readonly Counter<long> _classifierFailures;
     private readonly Counter<long> _shadowDisagreements;
     private readonly Counter<long> _streamCuts;
+    private readonly Counter<long> _auditFailures;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public ModerationMetrics(IMeterFactory meterFactory)
@@ -34,10 +35,15 @@ public sealed class ModerationMetrics : IDisposable
         _classifierFailures = _meter.CreateCounter<long>("guardrail_classifier_failures_total", description: "Classifier errors by the action on_error took: fail_closed (block) or fail_open (allow).");
         _shadowDisagreements = _meter.CreateCounter<long>("guardrail_shadow_disagreements_total", description: "Decisions whose shadow policy would have acted differently, by policy.");
         _streamCuts = _meter.CreateCounter<long>("guardrail_stream_cuts_total", description: "Streamed responses cut by a block, by policy.");
+        _auditFailures = _meter.CreateCounter<long>("guardrail_audit_write_failures_total", description: "Decisions the audit log could not take, by what the request got: blocked (refused anyway), fail_closed (refused, 503) or fail_open (served unrecorded).");
 
         // Both results exist from the start, so that an alert on increase() sees the first failure after a restart.
         _classifierFailures.Add(0, new KeyValuePair<string, object?>("result", "fail_open"));
         _classifierFailures.Add(0, new KeyValuePair<string, object?>("result", "fail_closed"));
+        foreach (var result in (string[])["blocked", "fail_closed", "fail_open"])
+        {
+            _auditFailures.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
     }
 
     /// <summary>
@@ -100,6 +106,9 @@ public sealed class ModerationMetrics : IDisposable
             _shadowDisagreements.Add(1, new KeyValuePair<string, object?>("policy", decision.PolicyId));
         }
     }
+
+    /// <summary>Records a decision the audit log could not take, by what the request got.</summary>
+    public void AuditFailed(string result) => _auditFailures.Add(1, new KeyValuePair<string, object?>("result", result));
 
     /// <summary>Records a streamed response cut by a block.</summary>
     public void StreamCut(string policyId) => _streamCuts.Add(1, new KeyValuePair<string, object?>("policy", policyId));

@@ -20,6 +20,7 @@ public sealed class ModerationPipeline
     private readonly AuditIdGenerator _ids;
     private readonly TimeProvider _time;
     private readonly VerdictCaching? _caching;
+    private readonly Action<ModerationOutcome, Exception>? _auditFailed;
 
     /// <summary>Creates the pipeline over its seams.</summary>
     /// <param name="classifier">Step 4's classifier.</param>
@@ -27,8 +28,10 @@ public sealed class ModerationPipeline
     /// <param name="metrics">Decision metrics.</param>
     /// <param name="time">The clock.</param>
     /// <param name="caching">The verdict cache in front of the classifier; null for none.</param>
-    public ModerationPipeline(IGuardClassifier classifier, IAuditSink audit, ModerationMetrics metrics, TimeProvider time, VerdictCaching? caching = null)
+    /// <param name="auditFailed">Told of every decision the audit log could not take, with why (the host logs it).</param>
+    public ModerationPipeline(IGuardClassifier classifier, IAuditSink audit, ModerationMetrics metrics, TimeProvider time, VerdictCaching? caching = null, Action<ModerationOutcome, Exception>? auditFailed = null)
     {
+        _auditFailed = auditFailed;
         _classifier = classifier;
         _caching = caching;
         _audit = audit;
@@ -78,10 +81,28 @@ public sealed class ModerationPipeline
         }
 
         _metrics.Record(outcome);
+        return await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context) with { CacheHit = cacheHit }, cancellationToken);
+    }
 
-        var durability = outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal;
-        await _audit.WriteAsync(ToAuditRecord(outcome, conversation, context) with { CacheHit = cacheHit }, durability, cancellationToken);
-        return outcome;
+    /// <summary>
+    /// Step 9: a blocked decision is durable before its refusal is sent (full durability), any other only queued. A
+    /// record the audit log cannot take never becomes a 500: the outcome says so, and the policy's <c>on_error</c>
+    /// decides (see <see cref="ModerationOutcome.RefusedUnrecorded"/>).
+    /// </summary>
+    private async ValueTask<ModerationOutcome> RecordAsync(ModerationOutcome outcome, AuditRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _audit.WriteAsync(record, outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal, cancellationToken);
+            return outcome;
+        }
+        catch (Exception e) when (e is AuditQueueFullException or AuditWriteException)
+        {
+            var failed = outcome with { AuditFailed = true };
+            _metrics.AuditFailed(failed.Decision.Action == ModerationAction.Block ? "blocked" : failed.RefusedUnrecorded ? "fail_closed" : "fail_open");
+            _auditFailed?.Invoke(failed, e);
+            return failed;
+        }
     }
 
     /// <summary>
@@ -100,8 +121,7 @@ public sealed class ModerationPipeline
         var verdict = GuardVerdict.Failed(reason);
         var outcome = new ModerationOutcome(_ids.Next(), verdict, PolicyDecider.Decide(verdict, policy, direction), policy);
         _metrics.Record(outcome);
-        await _audit.WriteAsync(ToAuditRecord(outcome, conversation, context), outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal, cancellationToken);
-        return outcome;
+        return await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context), cancellationToken);
     }
 
     /// <summary>The conversation as reviewers read it: one paragraph per turn, labelled like Llama Guard's prompt.</summary>

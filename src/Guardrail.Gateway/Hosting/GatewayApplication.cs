@@ -1,4 +1,6 @@
 using Guardrail.Auditing;
+using Guardrail.Caching;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Guardrail.Gateway.Admin;
 using Guardrail.Classification;
 using Guardrail.Gateway.Auditing;
@@ -101,7 +103,8 @@ public static class GatewayApplication
         services.AddSingleton<RequestBodyReader>();
         services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
         services.AddSingleton<GatewayReadiness>();
-        services.AddSingleton(TimeProvider.System);
+        // TryAdd: a test (or a host) may bring its own clock or audit sink.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddGuardrailMetrics();
 
         services.AddSingleton(policyOptions);
@@ -113,11 +116,18 @@ public static class GatewayApplication
         services.AddHostedService(static provider => provider.GetRequiredService<ClassifierHost>());
         services.AddSingleton<ClassifierMetrics>();
         services.AddSingleton<AuditHost>();
-        services.AddSingleton<IAuditSink>(static provider => provider.GetRequiredService<AuditHost>());
+        services.TryAddSingleton<IAuditSink>(static provider => provider.GetRequiredService<AuditHost>());
+        services.AddSingleton<AuditFailureLog>();
         services.AddHostedService(static provider => provider.GetRequiredService<AuditHost>());
         services.AddSingleton<ModerationMetrics>();
         services.AddGuardrailVerdictCache(options, builder.Environment.ContentRootPath);
-        services.AddSingleton<ModerationPipeline>();
+        services.AddSingleton(static provider => new ModerationPipeline(
+            provider.GetRequiredService<IGuardClassifier>(),
+            provider.GetRequiredService<IAuditSink>(),
+            provider.GetRequiredService<ModerationMetrics>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetService<VerdictCaching>(),
+            provider.GetRequiredService<AuditFailureLog>().Report));
         services.AddSingleton<ResponseModerator>();
         services.AddSingleton<StreamResponseModerator>();
 

@@ -31,6 +31,7 @@ internal static class GuardrailResponseObject
             ["score"] = decision.Score,
             ["threshold"] = decision.Threshold,
             ["classifier_failed"] = decision.ClassifierFailed,
+            ["audit_failed"] = outcome.AuditFailed,
         };
     }
 }

@@ -21,9 +21,9 @@ internal static class ModerationResponses
     /// <summary>A blocked prompt: 400 with code <c>content_filter</c>, or a 200 refusal when the policy says so.</summary>
     public static Task WriteBlockedPromptAsync(HttpContext context, ModerationOutcome outcome, OpenAIRequest request)
     {
-        if (outcome.Decision.ClassifierFailed)
+        if (outcome.Unavailable)
         {
-            return WriteClassifierUnavailableAsync(context, outcome);
+            return WriteUnavailableAsync(context, outcome);
         }
 
         var policy = outcome.Policy;
@@ -48,18 +48,25 @@ internal static class ModerationResponses
             : WriteJsonAsync(context, StatusCodes.Status200OK, RefusalCompletion(outcome, request));
     }
 
-    /// <summary>The classifier could not judge and the policy fails closed: 503 with <c>Retry-After</c>.</summary>
-    public static Task WriteClassifierUnavailableAsync(HttpContext context, ModerationOutcome outcome)
+    /// <summary>
+    /// The gateway cannot vouch for the content and the policy fails closed: 503 with <c>Retry-After</c>, code
+    /// <c>classifier_unavailable</c> (the classifier could not judge) or <c>audit_unavailable</c> (the decision could not
+    /// be recorded).
+    /// </summary>
+    public static Task WriteUnavailableAsync(HttpContext context, ModerationOutcome outcome)
     {
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        var (message, code) = outcome.RefusedUnrecorded
+            ? ("The moderation decision could not be recorded in the audit log, and this route's policy does not serve unrecorded content. Try again later.", "audit_unavailable")
+            : ("The content could not be checked by the moderation classifier, and this route's policy does not let unchecked content through. Try again later.", "classifier_unavailable");
         var body = new JsonObject
         {
             ["error"] = new JsonObject
             {
-                ["message"] = "The content could not be checked by the moderation classifier, and this route's policy does not let unchecked content through. Try again later.",
+                ["message"] = message,
                 ["type"] = OpenAIError.ServerError,
                 ["param"] = null,
-                ["code"] = "classifier_unavailable",
+                ["code"] = code,
             },
             ["guardrail"] = GuardrailResponseObject.Create(outcome),
         };

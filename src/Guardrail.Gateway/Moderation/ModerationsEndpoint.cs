@@ -58,6 +58,14 @@ internal static class ModerationsEndpoint
         var outcomes = await Task.WhenAll(inputs!.Select(input => pipeline.CheckAsync(
             new ConversationBuilder().AddUser(input).Build(), CheckDirection.Prompt, policy, shadow, moderation, context.RequestAborted).AsTask()));
 
+        if (outcomes.FirstOrDefault(static o => o.Unavailable) is { } unavailable)
+        {
+            // A verdict the gateway could not reach or record is not an answer: fail closed as the model routes do.
+            context.Response.Headers[ModerationMiddleware.DecisionIdHeader] = unavailable.DecisionId;
+            await ModerationResponses.WriteUnavailableAsync(context, unavailable);
+            return;
+        }
+
         var results = new JsonArray();
         foreach (var outcome in outcomes)
         {

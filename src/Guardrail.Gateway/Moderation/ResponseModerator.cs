@@ -98,7 +98,7 @@ internal sealed partial class ResponseModerator
             if (outcome.Blocked)
             {
                 ReplaceBackendHeaders(context, outcome.DecisionId);
-                await ModerationResponses.WriteClassifierUnavailableAsync(context, outcome);
+                await ModerationResponses.WriteUnavailableAsync(context, outcome);
                 return;
             }
 
@@ -126,11 +126,11 @@ internal sealed partial class ResponseModerator
         }
 
         var first = blocked.OrderBy(static b => b.Key).First().Value;
-        var failed = blocked.Values.FirstOrDefault(static o => o.Decision.ClassifierFailed);
+        var failed = blocked.Values.FirstOrDefault(static o => o.Unavailable);
         if (failed is not null)
         {
             ReplaceBackendHeaders(context, failed.DecisionId);
-            await ModerationResponses.WriteClassifierUnavailableAsync(context, failed);
+            await ModerationResponses.WriteUnavailableAsync(context, failed);
             return;
         }
 

@@ -45,7 +45,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         ["Guardrail:Auth:AdminKeys:0:Key"] = AdminKey,
     };
 
-    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?> settings, Func<string, bool>? mainAddressFilter = null)
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?> settings, Func<string, bool>? mainAddressFilter = null, Action<IServiceCollection>? services = null)
     {
         // Only the test's settings: nothing from the machine's environment or appsettings files leaks in. The shipped
         // policies apply unless a test names others; the audit database lives in a folder of this server's own.
@@ -59,7 +59,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         WebApplication app;
         try
         {
-            app = Build(settings, defaults);
+            app = Build(settings, defaults, services);
             await app.StartAsync();
         }
         catch
@@ -72,7 +72,8 @@ internal sealed class GatewayServer : IAsyncDisposable
         return new GatewayServer(app, new Uri(address), data);
     }
 
-    private static WebApplication Build(IDictionary<string, string?> settings, Dictionary<string, string?> defaults) =>
+    // services: registrations made before the gateway's own, for the seams it adds with TryAdd (the clock, the audit sink).
+    private static WebApplication Build(IDictionary<string, string?> settings, Dictionary<string, string?> defaults, Action<IServiceCollection>? services) =>
         GatewayApplication.Build([], builder =>
         {
             builder.Configuration.Sources.Clear();
@@ -80,6 +81,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Urls"] = "http://127.0.0.1:0" });
             builder.Logging.ClearProviders();
+            services?.Invoke(builder.Services);
         });
 
     public HttpClient CreateClient(string? key = ClientKey)
