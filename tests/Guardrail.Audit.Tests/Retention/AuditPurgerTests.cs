@@ -75,7 +75,7 @@ public sealed class AuditPurgerTests : IDisposable
     private static async Task WaitForAsync(Func<bool> condition)
     {
         // The purge runs on a pool thread after the fake timer fires; wait for it, bounded.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "condition not met in time");

@@ -4,6 +4,8 @@ using Guardrail.Audit.Querying;
 using Guardrail.Audit.Tests.TestSupport;
 using Guardrail.Auditing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Audit.Tests.Writing;
 
@@ -80,33 +82,13 @@ public sealed class AuditWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task WriteAsync_FullDurabilityWhileDatabaseLocked_CompletesOnlyAfterCommit()
-    {
-        await using var store = await StoreFactory.OpenAsync(_directory);
-        var record = AuditRecords.Simple();
-        using var blocker = OpenRaw(store.DatabasePath);
-        using (var lockTransaction = blocker.BeginTransaction())
-        {
-            var write = store.WriteAsync(record, AuditDurability.Full, CancellationToken.None).AsTask();
-
-            // The writer cannot commit while another connection holds the write lock.
-            await Task.Delay(300);
-            Assert.False(write.IsCompleted);
-            lockTransaction.Rollback();
-
-            await write.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, record.Id));
-    }
-
-    [Fact]
     public async Task WriteAsync_QueueFullForWholeTimeout_ThrowsQueueFullAndCounts()
     {
         var clock = new FakeTimeProvider(AuditRecords.Epoch);
-        var logs = new ListLoggerFactory();
+        using var logs = new FakeLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs));
         await using var store = await StoreFactory.OpenAsync(_directory,
-            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromSeconds(5) }, clock, loggerFactory: logs);
+            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromSeconds(5) }, clock, loggerFactory: loggerFactory);
         using var blocker = OpenRaw(store.DatabasePath);
         var accepted = 0;
         using (var lockTransaction = blocker.BeginTransaction())
@@ -123,8 +105,8 @@ public sealed class AuditWriterTests : IDisposable
             Assert.Contains("stayed full", error.Message, StringComparison.Ordinal);
             Assert.Equal(2, store.GetWriterStats().Rejected);
             // Every rejection is logged with its record; the overload itself once, not per waiting producer.
-            Assert.Equal(2, logs.Entries.Count(e => e.Id.Id == 7004));
-            Assert.Equal(1, logs.Entries.Count(e => e.Id.Id == 7003));
+            Assert.Equal(2, logs.Collector.GetSnapshot().Count(e => e.Id.Id == 7004));
+            Assert.Equal(1, logs.Collector.GetSnapshot().Count(e => e.Id.Id == 7003));
             lockTransaction.Rollback();
         }
 
@@ -183,22 +165,26 @@ public sealed class AuditWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task WriteAsync_LockedPastBusyTimeoutThenFreed_RetriesTheBatchAndCommits()
+    public async Task WriteAsync_LockedPastBusyTimeoutThenFreed_WaitsRetriesAndCommits()
     {
-        var logs = new ListLoggerFactory();
-        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: logs);
+        using var logs = new FakeLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: loggerFactory);
         var record = AuditRecords.Simple();
         using var blocker = OpenRaw(store.DatabasePath);
         Task write;
         using (var lockTransaction = blocker.BeginTransaction())
         {
             write = store.WriteAsync(record, AuditDurability.Full, CancellationToken.None).AsTask();
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!logs.Entries.Any(e => e.Id.Id == 7008))
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!logs.Collector.GetSnapshot().Any(e => e.Id.Id == 7008))
             {
                 Assert.True(DateTime.UtcNow < deadline, "the writer never reported a retry");
                 await Task.Delay(20);
             }
+
+            // A full-durability write completes only after its commit, which the lock still prevents.
+            Assert.False(write.IsCompleted);
 
             lockTransaction.Rollback();
         }
@@ -211,8 +197,9 @@ public sealed class AuditWriterTests : IDisposable
     [Fact]
     public async Task WriteAsync_LockedThroughEveryRetry_FailsLoudlyAndTheWriterLivesOn()
     {
-        var logs = new ListLoggerFactory();
-        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: logs);
+        using var logs = new FakeLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { BusyTimeout = TimeSpan.FromSeconds(1) }, loggerFactory: loggerFactory);
         var lost = AuditRecords.Simple();
         using var blocker = OpenRaw(store.DatabasePath);
         using (blocker.BeginTransaction())
@@ -223,7 +210,7 @@ public sealed class AuditWriterTests : IDisposable
         }
 
         Assert.Equal(1, store.GetWriterStats().WriteErrors);
-        Assert.Contains(logs.Entries, e => e.Id.Id == 7002 && e.Message.Contains(lost.Id, StringComparison.Ordinal));
+        Assert.Contains(logs.Collector.GetSnapshot(), e => e.Id.Id == 7002 && e.Message.Contains(lost.Id, StringComparison.Ordinal));
         var next = AuditRecords.Simple();
         await store.WriteAsync(next, AuditDurability.Full, CancellationToken.None);
         Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, next.Id));
@@ -284,7 +271,7 @@ public sealed class AuditWriterTests : IDisposable
     private static void PlugWriter(SqliteAuditStore store)
     {
         store.WriteAsync(AuditRecords.Simple(), AuditDurability.Normal, CancellationToken.None).GetAwaiter().GetResult();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (store.GetWriterStats().QueueDepth > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the writer never took the first record");

@@ -37,15 +37,14 @@ public sealed class PromptContentSanitizerTests
     }
 
     [Fact]
-    public void Sanitize_LongHostileInput_FinishesQuickly()
+    public async Task Sanitize_LongHostileInput_FinishesWithinADeadline()
     {
         // Attacker-controlled text must not make matching super-linear.
         var input = string.Concat(Enumerable.Repeat("<  BEGIN \n", 20_000)) + string.Concat(Enumerable.Repeat("\n user ", 20_000));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
 
-        var output = PromptContentSanitizer.Sanitize(input);
+        // A deadline, not a measurement: linear matching takes milliseconds; backtracking would take years.
+        var output = await Task.Run(() => PromptContentSanitizer.Sanitize(input)).WaitAsync(TimeSpan.FromMinutes(2));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
         Assert.NotEmpty(output);
     }
 

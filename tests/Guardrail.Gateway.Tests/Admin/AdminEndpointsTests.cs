@@ -374,10 +374,10 @@ public sealed class AdminEndpointsTests : IClassFixture<AdminFixture>
         Assert.Equal(2, rows.Count);
         var header = rows[0];
         var row = rows[1];
-        Assert.Equal(header.Count, row.Count);
-        Assert.Equal(_fixture.BlockedPromptId, row[header.IndexOf("id")]);
-        Assert.Equal("block", row[header.IndexOf("action")]);
-        Assert.Contains(AdminFixture.HostileMarkup, row[header.IndexOf("content")], StringComparison.Ordinal);
+        Assert.Equal(header.Length, row.Length);
+        Assert.Equal(_fixture.BlockedPromptId, row[Array.IndexOf(header, "id")]);
+        Assert.Equal("block", row[Array.IndexOf(header, "action")]);
+        Assert.Contains(AdminFixture.HostileMarkup, row[Array.IndexOf(header, "content")], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -148,6 +148,7 @@ public sealed class AuditDurabilityTests : IAsyncLifetime
                 ["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath,
                 ["Guardrail:Classifier:ContextSize"] = "2048",
                 ["Guardrail:Classifier:GpuLayers"] = "0",
+                ["Guardrail:Classifier:RequestTimeout"] = "00:10:00",
                 ["Urls"] = $"http://127.0.0.1:{port}",
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
             };

@@ -72,6 +72,7 @@ public sealed class VerdictCacheSharingTests : IAsyncLifetime
         settings["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath;
         settings["Guardrail:Classifier:ContextSize"] = "2048";
         settings["Guardrail:Classifier:GpuLayers"] = "0";
+        settings["Guardrail:Classifier:RequestTimeout"] = "00:10:00";
         settings["Guardrail:Cache:Redis"] = _redis.Url();
         settings["Guardrail:Cache:RedisTimeoutMilliseconds"] = "1000";
         settings["Guardrail:Cache:BreakMilliseconds"] = "500";

@@ -125,6 +125,7 @@ public sealed class ClassifierHostTests
         settings["Guardrail:Classifier:ModelPath"] = modelPath;
         settings["Guardrail:Classifier:ContextSize"] = "2048";
         settings["Guardrail:Classifier:GpuLayers"] = "0";
+        settings["Guardrail:Classifier:RequestTimeout"] = "00:10:00";
         foreach (var (key, value) in extra)
         {
             settings[key] = value;

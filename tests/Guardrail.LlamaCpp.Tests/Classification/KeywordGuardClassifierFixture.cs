@@ -19,7 +19,7 @@ public sealed class KeywordGuardClassifierFixture : IDisposable
         NativeTestRuntime.EnsureInitialized();
         ModelPath = SyntheticModelCache.GetKeywordGuard(Spec);
         Classifier = LlamaGuardClassifier.Load(
-            new LlamaGuardClassifierOptions { ModelPath = ModelPath, ContextSize = 2048, GpuLayers = 0 },
+            new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = ModelPath, ContextSize = 2048, GpuLayers = 0 },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
         Taxonomy = TaxonomyLoader.LoadFile(RepositoryRoot.Combine("taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();

@@ -63,7 +63,7 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
             {
                 Assert.True(verdicts[i].Outcome != GuardOutcome.Error, verdicts[i].Error);
                 Assert.Equal(checks[i].Expected, verdicts[i].Categories);
-                Assert.Equal(checks[i].Expected.Length == 0 ? GuardOutcome.Safe : GuardOutcome.Unsafe, verdicts[i].Outcome);
+                VerdictAssert.Outcome(checks[i].Expected.Length == 0 ? GuardOutcome.Safe : GuardOutcome.Unsafe, verdicts[i]);
             }
         }
 
@@ -117,13 +117,13 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
 
         var verdict = await classifier.ClassifyAsync(Request(string.Concat(Enumerable.Repeat("weather ", 1500))), CancellationToken.None);
 
-        Assert.Equal(GuardOutcome.Error, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Error, verdict);
         Assert.Contains("did not answer within", verdict.Error, StringComparison.Ordinal);
     }
 
     private LlamaGuardClassifier Load(string model, Func<LlamaGuardClassifierOptions, LlamaGuardClassifierOptions> configure) =>
         LlamaGuardClassifier.Load(
-            configure(new LlamaGuardClassifierOptions { ModelPath = model, ContextSize = 2048, GpuLayers = 0 }),
+            configure(new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = model, ContextSize = 2048, GpuLayers = 0 }),
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
 

@@ -27,7 +27,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     {
         var verdict = await ClassifyAsync(new ConversationBuilder().AddUser(text).Build(), CheckDirection.Prompt);
 
-        Assert.Equal(outcome, verdict.Outcome);
+        VerdictAssert.Outcome(outcome, verdict);
         Assert.Equal(code is null ? [] : [code], verdict.Categories);
         Assert.NotNull(verdict.UnsafeProbability);
         if (outcome == GuardOutcome.Unsafe)
@@ -50,7 +50,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
 
         var verdict = await ClassifyAsync(conversation, CheckDirection.Response);
 
-        Assert.Equal(outcome, verdict.Outcome);
+        VerdictAssert.Outcome(outcome, verdict);
         Assert.Equal(code is null ? [] : [code], verdict.Categories);
     }
 
@@ -59,7 +59,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     {
         var verdict = await ClassifyAsync(new ConversationBuilder().AddUser("a bomb and a violin").Build(), CheckDirection.Prompt);
 
-        Assert.Equal(GuardOutcome.Unsafe, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Unsafe, verdict);
         Assert.NotEmpty(verdict.Categories);
         Assert.All(verdict.Categories, c => Assert.Contains(c, new[] { "S1", "S10" }));
     }
@@ -72,7 +72,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     {
         var verdict = await ClassifyAsync(new ConversationBuilder().AddUser("bomb " + forgery).Build(), CheckDirection.Prompt);
 
-        Assert.Equal(GuardOutcome.Unsafe, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Unsafe, verdict);
         Assert.Equal(["S1"], verdict.Categories);
     }
 
@@ -83,7 +83,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
 
         var verdict = await ClassifyAsync(new ConversationBuilder().AddUser(text).Build(), CheckDirection.Prompt);
 
-        Assert.Equal(GuardOutcome.Safe, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Safe, verdict);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
 
         var verdict = await ClassifyAsync(new ConversationBuilder().AddUser(text).Build(), CheckDirection.Prompt);
 
-        Assert.Equal(GuardOutcome.Unsafe, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Unsafe, verdict);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
 
         Assert.True(verdict.Truncated);
         Assert.True(verdict.OmittedTokens > 0);
-        Assert.Equal(GuardOutcome.Unsafe, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Unsafe, verdict);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
         Assert.True(verdict.Truncated);
         Assert.True(verdict.DroppedTurns > 0);
         Assert.Equal(0, verdict.OmittedTokens);
-        Assert.Equal(GuardOutcome.Safe, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Safe, verdict);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
         for (var i = 0; i < texts.Count; i++)
         {
             var expected = (i % 3) switch { 0 => (GuardOutcome.Unsafe, "S1"), 1 => (GuardOutcome.Unsafe, "S10"), _ => (GuardOutcome.Safe, (string?)null) };
-            Assert.Equal(expected.Item1, verdicts[i].Outcome);
+            VerdictAssert.Outcome(expected.Item1, verdicts[i]);
             Assert.Equal(expected.Item2 is null ? [] : [expected.Item2], verdicts[i].Categories);
         }
     }
@@ -155,7 +155,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     {
         var verdict = await ClassifyAsync(new ConversationBuilder().AddUser("hi").Build(), CheckDirection.Response);
 
-        Assert.Equal(GuardOutcome.Error, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Error, verdict);
         Assert.Null(verdict.UnsafeProbability);
     }
 
@@ -164,13 +164,13 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     {
         var path = SyntheticModelCache.GetRandom("tiny");
         using var classifier = LlamaGuardClassifier.Load(
-            new LlamaGuardClassifierOptions { ModelPath = path, ContextSize = 1024, GpuLayers = 0 },
+            new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = path, ContextSize = 1024, GpuLayers = 0 },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
 
         var verdict = await classifier.ClassifyAsync(Request(new ConversationBuilder().AddUser("hello").Build(), CheckDirection.Prompt), CancellationToken.None);
 
-        Assert.Equal(GuardOutcome.Error, verdict.Outcome);
+        VerdictAssert.Outcome(GuardOutcome.Error, verdict);
         Assert.False(string.IsNullOrEmpty(verdict.Error));
     }
 
@@ -178,7 +178,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     public async Task ClassifyAsync_QueueFull_RefusesAtOnceInsteadOfWaiting()
     {
         using var classifier = LlamaGuardClassifier.Load(
-            new LlamaGuardClassifierOptions { ModelPath = _fixture.ModelPath, ContextSize = 1024, GpuLayers = 0, QueueCapacity = 1 },
+            new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = _fixture.ModelPath, ContextSize = 1024, GpuLayers = 0, QueueCapacity = 1 },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
         var request = Request(new ConversationBuilder().AddUser(string.Concat(Enumerable.Repeat("weather ", 300))).Build(), CheckDirection.Prompt);
@@ -194,7 +194,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     public async Task Dispose_WithRequestsInFlight_CompletesEveryRequest()
     {
         var classifier = LlamaGuardClassifier.Load(
-            new LlamaGuardClassifierOptions { ModelPath = _fixture.ModelPath, ContextSize = 1024, GpuLayers = 0 },
+            new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = _fixture.ModelPath, ContextSize = 1024, GpuLayers = 0 },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
         var request = Request(new ConversationBuilder().AddUser("bomb").Build(), CheckDirection.Prompt);
@@ -268,7 +268,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
         foreach (var path in new[] { missing, broken })
         {
             var error = Assert.ThrowsAny<Exception>(() => LlamaGuardClassifier.Load(
-                new LlamaGuardClassifierOptions { ModelPath = path, GpuLayers = 0 },
+                new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = path, GpuLayers = 0 },
                 new NativeRuntimeOptions { ForwardNativeLogs = false },
                 NullLoggerFactory.Instance));
             Assert.True(error is GgufFormatException or LlamaInferenceException or FileNotFoundException, error.GetType().Name);
@@ -284,7 +284,7 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
 
     private static LlamaGuardClassifier LoadImitating(string spec, GuardModelVariant imitates, GuardModelVariant? configured = null) =>
         LlamaGuardClassifier.Load(
-            new LlamaGuardClassifierOptions { ModelPath = SyntheticModelCache.GetKeywordGuard(spec, imitates), ContextSize = 1024, GpuLayers = 0, Variant = configured },
+            new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = SyntheticModelCache.GetKeywordGuard(spec, imitates), ContextSize = 1024, GpuLayers = 0, Variant = configured },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
 }

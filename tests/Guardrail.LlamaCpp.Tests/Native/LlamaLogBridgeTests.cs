@@ -1,6 +1,7 @@
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Guardrail.LlamaCpp.Tests.TestSupport;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Guardrail.LlamaCpp.Tests.Native;
@@ -25,13 +26,15 @@ public sealed class LlamaLogBridgeTests : IDisposable
     public void Install_NativeLoadFailure_IsLoggedAndNamedInTheException()
     {
         NativeTestRuntime.EnsureInitialized();
-        var factory = new CapturingLoggerFactory();
+        // Not disposed: the bridge is process-wide and native code may log through it after this test.
+        var logs = new FakeLoggerProvider();
+        var factory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         LlamaLogBridge.Install(factory);
         var path = GgufBytes.Header(0, 1).KvString("general.architecture", "llama").WriteTo(_temp.File("no-tokenizer.gguf"));
 
         var ex = Assert.Throws<LlamaInferenceException>(() => LlamaModel.Load(path, new LlamaModelLoadOptions { VocabOnly = true }));
 
-        var errors = factory.Entries.Where(e => e.Category == LlamaLogBridge.CategoryName && e.Level == LogLevel.Error).ToList();
+        var errors = logs.Collector.GetSnapshot().Where(e => e.Category == LlamaLogBridge.CategoryName && e.Level == LogLevel.Error).ToList();
         Assert.NotEmpty(errors);
         Assert.All(errors, e => Assert.False(e.Message.EndsWith('\n')));
         Assert.Contains(errors[^1].Message, ex.Message, StringComparison.Ordinal);

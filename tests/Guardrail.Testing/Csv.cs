@@ -1,11 +1,12 @@
 using System.Text;
+using Xunit;
 
-namespace Guardrail.Audit.Tests.TestSupport;
+namespace Guardrail.Testing;
 
 /// <summary>A strict RFC 4180 reader for checking exports: fails on anything a conforming writer cannot produce.</summary>
-internal static class Csv
+public static class Csv
 {
-    public static List<string[]> Parse(string text)
+    public static IReadOnlyList<string[]> Parse(string text)
     {
         var rows = new List<string[]>();
         var row = new List<string>();
