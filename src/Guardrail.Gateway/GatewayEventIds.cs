@@ -2,8 +2,8 @@ namespace Guardrail.Gateway;
 
 /// <summary>
 /// Every log event id of this assembly, in one place, so that a log query for an id finds one event. Each assembly
-/// has its own range (see <c>docs/operations.md</c>, "Log event ids"): Guardrail.LlamaCpp 1000-1999,
-/// Guardrail.Gateway 2000-6999, Guardrail.Audit 7000-7999, Guardrail.Serving 8000-8999. Never reuse a retired id.
+/// owns a range (<c>docs/operations.md</c>, "Log event ids"): Guardrail.LlamaCpp 1000-1999, Guardrail.Gateway
+/// 2000-6999, Guardrail.Audit 7000-7999, Guardrail.Serving 8000-8999. A retired id is never reused.
 /// </summary>
 internal static class GatewayEventIds
 {
@@ -18,6 +18,34 @@ internal static class GatewayEventIds
     // 2200-2299 authentication
     public const int AuthenticationRejected = 2201;
 
-    // 3000-3099 audit (the gateway's side of it)
+    // 3000-3099 the audit log, as the gateway uses it
     public const int AuditWriteFailed = 3001;
+
+    // 4000-4099 the classifier host
+    public const int ClassifierLoadFailed = 4001;
+    public const int ClassifierVariantWarning = 4002;
+
+    // 4100-4199 Redis and the verdict cache
+    public const int RedisUnreachable = 4101;
+    public const int RedisReconnected = 4102;
+    public const int RedisConnecting = 4103;
+    public const int VerdictCacheBreakerOpened = 4111;
+    public const int VerdictCacheBreakerHalfOpened = 4112;
+    public const int VerdictCacheBreakerClosed = 4113;
+
+    // 5000-5099 moderation
+    public const int PromptBlocked = 5001;
+    public const int ResponseBlocked = 5002;
+    public const int ResponseUncheckable = 5003;
+    public const int StreamCut = 5004;
+    public const int UpstreamStreamBroke = 5005;
+
+    // 6000-6099 policies
+    public const int PoliciesReloaded = 6001;
+    public const int PolicyChangeRejected = 6002;
+    public const int PolicyModelWarning = 6003;
+
+    // 6100-6199 the admin API
+    public const int DecisionLabelled = 6101;
+    public const int DecisionsExported = 6102;
 }

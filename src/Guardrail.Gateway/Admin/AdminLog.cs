@@ -4,9 +4,9 @@ namespace Guardrail.Gateway.Admin;
 /// see, so who labelled what is logged as well as stored.</summary>
 internal static partial class AdminLog
 {
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Decision {DecisionId} labelled {Label} by {Reviewer}")]
+    [LoggerMessage(EventId = GatewayEventIds.DecisionLabelled, Level = LogLevel.Information, Message = "Decision {DecisionId} labelled {Label} by {Reviewer}")]
     public static partial void Labelled(ILogger logger, string decisionId, string label, string reviewer);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Exported {Written} decisions as {Format} ({Skipped} skipped)")]
+    [LoggerMessage(EventId = GatewayEventIds.DecisionsExported, Level = LogLevel.Information, Message = "Exported {Written} decisions as {Format} ({Skipped} skipped)")]
     public static partial void Exported(ILogger logger, long written, string format, long skipped);
 }

@@ -117,13 +117,13 @@ internal sealed partial class GuardedVerdictCache : IVerdictCache
         _ => "failure",
     };
 
-    [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Verdict cache ({Store}) is failing: skipping it for {BreakSeconds} s; requests go to the classifier. Last error: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.VerdictCacheBreakerOpened, Level = LogLevel.Warning, Message = "Verdict cache ({Store}) is failing: skipping it for {BreakSeconds} s; requests go to the classifier. Last error: {Reason}")]
     private static partial void LogOpened(ILogger logger, string store, double breakSeconds, string reason);
 
-    [LoggerMessage(EventId = 4112, Level = LogLevel.Information, Message = "Verdict cache ({Store}): trying it again.")]
+    [LoggerMessage(EventId = GatewayEventIds.VerdictCacheBreakerHalfOpened, Level = LogLevel.Information, Message = "Verdict cache ({Store}): trying it again.")]
     private static partial void LogHalfOpened(ILogger logger, string store);
 
-    [LoggerMessage(EventId = 4113, Level = LogLevel.Information, Message = "Verdict cache ({Store}) has recovered.")]
+    [LoggerMessage(EventId = GatewayEventIds.VerdictCacheBreakerClosed, Level = LogLevel.Information, Message = "Verdict cache ({Store}) has recovered.")]
     private static partial void LogClosed(ILogger logger, string store);
 }
 

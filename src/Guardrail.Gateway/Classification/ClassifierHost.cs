@@ -174,9 +174,9 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         return [$"The model file does not say which Llama Guard variant it is: {why}. Every category a policy enables is sent, including any this model may never have been trained on (see the policies check). Set Guardrail:Classifier:Variant to {choices}."];
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Loading the Llama Guard model {Path} failed: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClassifierLoadFailed, Level = LogLevel.Error, Message = "Loading the Llama Guard model {Path} failed: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string path, string reason);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Classifier: {Warning}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClassifierVariantWarning, Level = LogLevel.Warning, Message = "Classifier: {Warning}")]
     private static partial void LogVariantWarning(ILogger logger, string warning);
 }

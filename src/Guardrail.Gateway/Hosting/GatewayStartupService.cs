@@ -62,9 +62,9 @@ internal sealed partial class GatewayStartupService : IHostedService
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Configuration: {Warning}")]
+    [LoggerMessage(EventId = GatewayEventIds.ConfigurationWarning, Level = LogLevel.Warning, Message = "Configuration: {Warning}")]
     private static partial void LogConfigurationWarning(ILogger logger, string warning);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Guardrail gateway configured: {KeyCount} gateway key(s), routes from {RouteSource}")]
+    [LoggerMessage(EventId = GatewayEventIds.Configured, Level = LogLevel.Information, Message = "Guardrail gateway configured: {KeyCount} gateway key(s), routes from {RouteSource}")]
     private static partial void LogConfigured(ILogger logger, int keyCount, string routeSource);
 }

@@ -131,6 +131,6 @@ internal sealed partial class ModerationMiddleware
         yield return (conversation, CheckDirection.Response);
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Prompt blocked: decision {DecisionId}, policy {PolicyId}, route {RouteId}")]
+    [LoggerMessage(EventId = GatewayEventIds.PromptBlocked, Level = LogLevel.Information, Message = "Prompt blocked: decision {DecisionId}, policy {PolicyId}, route {RouteId}")]
     private static partial void LogPromptBlocked(ILogger logger, string decisionId, string policyId, string routeId);
 }

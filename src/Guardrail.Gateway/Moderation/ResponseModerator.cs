@@ -177,9 +177,9 @@ internal sealed partial class ResponseModerator
         }
     }
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Response blocked: decision {DecisionId}, policy {PolicyId}, {Choices} choice(s)")]
+    [LoggerMessage(EventId = GatewayEventIds.ResponseBlocked, Level = LogLevel.Information, Message = "Response blocked: decision {DecisionId}, policy {PolicyId}, {Choices} choice(s)")]
     private static partial void LogResponseBlocked(ILogger logger, string decisionId, string policyId, int choices);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Response could not be checked: decision {DecisionId}: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.ResponseUncheckable, Level = LogLevel.Warning, Message = "Response could not be checked: decision {DecisionId}: {Reason}")]
     private static partial void LogUncheckable(ILogger logger, string decisionId, string reason);
 }

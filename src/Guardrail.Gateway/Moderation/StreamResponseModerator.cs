@@ -84,9 +84,9 @@ internal sealed partial class StreamResponseModerator
         return outcome.Blocked ? StreamCheckResult.Block(GuardrailResponseObject.Create(outcome)) : StreamCheckResult.Allow;
     }
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Stream cut by policy {PolicyId}: choice {Choice}, {Bytes} bytes released before the cut")]
+    [LoggerMessage(EventId = GatewayEventIds.StreamCut, Level = LogLevel.Information, Message = "Stream cut by policy {PolicyId}: choice {Choice}, {Bytes} bytes released before the cut")]
     private static partial void LogStreamCut(ILogger logger, string policyId, int choice, long bytes);
 
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "The backend's stream ended abnormally ({Outcome}): {Detail}")]
+    [LoggerMessage(EventId = GatewayEventIds.UpstreamStreamBroke, Level = LogLevel.Warning, Message = "The backend's stream ended abnormally ({Outcome}): {Detail}")]
     private static partial void LogUpstreamBroke(ILogger logger, StreamModerationOutcome outcome, string detail);
 }

@@ -126,12 +126,12 @@ internal sealed partial class PolicyHost : IPolicyReloadObserver, IHostedService
 
     private static string ResultLabel(PolicyReloadStatus status) => status.ToString().ToLowerInvariant();
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Policies reloaded: version {Previous} -> {Current}")]
+    [LoggerMessage(EventId = GatewayEventIds.PoliciesReloaded, Level = LogLevel.Information, Message = "Policies reloaded: version {Previous} -> {Current}")]
     private static partial void LogSwapped(ILogger logger, string previous, string current);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Policy change rejected (version {Version}); the last good policies stay in force:\n{Errors}")]
+    [LoggerMessage(EventId = GatewayEventIds.PolicyChangeRejected, Level = LogLevel.Error, Message = "Policy change rejected (version {Version}); the last good policies stay in force:\n{Errors}")]
     private static partial void LogRejected(ILogger logger, string version, string errors);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Policies and model: {Warning}")]
+    [LoggerMessage(EventId = GatewayEventIds.PolicyModelWarning, Level = LogLevel.Warning, Message = "Policies and model: {Warning}")]
     private static partial void LogModelWarning(ILogger logger, string warning);
 }

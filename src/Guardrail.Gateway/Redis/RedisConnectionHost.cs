@@ -104,12 +104,12 @@ internal sealed partial class RedisConnectionHost : IHostedService, IAsyncDispos
         return multiplexer;
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Redis at {Endpoint} is unreachable ({FailureType}: {Reason}). Reconnecting in the background; the verdict cache is skipped meanwhile.")]
+    [LoggerMessage(EventId = GatewayEventIds.RedisUnreachable, Level = LogLevel.Warning, Message = "Redis at {Endpoint} is unreachable ({FailureType}: {Reason}). Reconnecting in the background; the verdict cache is skipped meanwhile.")]
     private static partial void LogConnectionFailed(ILogger logger, string endpoint, string failureType, string reason);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Connected to Redis at {Endpoint} again.")]
+    [LoggerMessage(EventId = GatewayEventIds.RedisReconnected, Level = LogLevel.Information, Message = "Connected to Redis at {Endpoint} again.")]
     private static partial void LogConnectionRestored(ILogger logger, string endpoint);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Connecting to Redis at {Endpoint} in the background.")]
+    [LoggerMessage(EventId = GatewayEventIds.RedisConnecting, Level = LogLevel.Information, Message = "Connecting to Redis at {Endpoint} in the background.")]
     private static partial void LogConnecting(ILogger logger, string endpoint);
 }

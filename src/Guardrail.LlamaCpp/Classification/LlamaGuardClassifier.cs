@@ -450,9 +450,9 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         public bool IsActive { get; set; } = true;
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Llama Guard loaded: {Description}; {ContextSize} tokens per check, {Sequences} checks per batch")]
+    [LoggerMessage(EventId = LlamaCppEventIds.ClassifierLoaded, Level = LogLevel.Information, Message = "Llama Guard loaded: {Description}; {ContextSize} tokens per check, {Sequences} checks per batch")]
     private static partial void LogLoaded(ILogger logger, string description, int contextSize, int sequences);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Classification failed")]
+    [LoggerMessage(EventId = LlamaCppEventIds.ClassificationFailed, Level = LogLevel.Error, Message = "Classification failed")]
     private static partial void LogClassificationFailed(ILogger logger, Exception exception);
 }

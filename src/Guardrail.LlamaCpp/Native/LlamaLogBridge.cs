@@ -109,6 +109,6 @@ internal static unsafe partial class LlamaLogBridge
         }
     }
 
-    [LoggerMessage(EventId = 1100, Message = "{NativeMessage}")]
+    [LoggerMessage(EventId = LlamaCppEventIds.NativeMessage, Message = "{NativeMessage}")]
     private static partial void NativeMessage(ILogger logger, LogLevel level, string nativeMessage);
 }

@@ -304,16 +304,16 @@ public static partial class NativeRuntime
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "llama.cpp runtime {Release} loaded from {Directory}; devices: {Devices}")]
+        [LoggerMessage(EventId = LlamaCppEventIds.RuntimeLoaded, Level = LogLevel.Information, Message = "llama.cpp runtime {Release} loaded from {Directory}; devices: {Devices}")]
         public static partial void Initialized(ILogger logger, string directory, string release, string devices);
 
-        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "GPU requested but the CUDA runtime in {GpuDirectory} cannot be used (missing: {Missing}); falling back to the CPU runtime in {CpuDirectory}")]
+        [LoggerMessage(EventId = LlamaCppEventIds.GpuRuntimeUnusable, Level = LogLevel.Warning, Message = "GPU requested but the CUDA runtime in {GpuDirectory} cannot be used (missing: {Missing}); falling back to the CPU runtime in {CpuDirectory}")]
         public static partial void GpuFallback(ILogger logger, string gpuDirectory, string missing, string cpuDirectory);
 
-        [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "No MANIFEST in {Directory}; the package version cannot be confirmed (the library file names still pin the llama.cpp release)")]
+        [LoggerMessage(EventId = LlamaCppEventIds.RuntimeManifestMissing, Level = LogLevel.Warning, Message = "No MANIFEST in {Directory}; the package version cannot be confirmed (the library file names still pin the llama.cpp release)")]
         public static partial void ManifestMissing(ILogger logger, string directory);
 
-        [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "GPU requested but the runtime in {Directory} found no GPU device; running on CPU")]
+        [LoggerMessage(EventId = LlamaCppEventIds.NoGpuDevice, Level = LogLevel.Warning, Message = "GPU requested but the runtime in {Directory} found no GPU device; running on CPU")]
         public static partial void NoGpuDevice(ILogger logger, string directory);
     }
 }

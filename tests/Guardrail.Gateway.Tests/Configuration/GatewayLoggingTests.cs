@@ -87,7 +87,7 @@ public sealed class GatewayLoggingTests
             while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
                 lines.Add(line);
-                if (line.Contains("\"EventId\":2,", StringComparison.Ordinal))
+                if (line.Contains("\"EventId\":2102,", StringComparison.Ordinal))
                 {
                     break;
                 }
@@ -100,7 +100,7 @@ public sealed class GatewayLoggingTests
             data.Delete(recursive: true);
         }
 
-        Assert.Contains(lines, l => l.Contains("\"EventId\":2,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"EventId\":2102,", StringComparison.Ordinal));
         foreach (var line in lines)
         {
             using var entry = JsonDocument.Parse(line);
