@@ -47,7 +47,7 @@ internal sealed partial class ModerationMiddleware
 
     private async Task ModerateAsync(HttpContext context, OpenAIApi api, string routeId, string? explicitPolicy)
     {
-        // Step 3: the whole body, bounded by Kestrel's request limit, then parsed strictly.
+        // Step 2: the whole body, bounded by the request limit, then parsed strictly.
         if (await _bodies.ReadAsync(context) is not { } body)
         {
             return;
@@ -62,7 +62,8 @@ internal sealed partial class ModerationMiddleware
 
         var request = parsed.Request!;
 
-        // Step 2: the policy, from one snapshot for the whole request even if files change meanwhile.
+        // Step 3: the policy (it may depend on the model the body names), from one snapshot for the whole request even if
+        // files change meanwhile.
         var snapshot = _policies.Current;
         var caller = context.GetCaller();
         var policy = snapshot.Resolve(caller.Tenant, request.Model, routeId, explicitPolicy);
