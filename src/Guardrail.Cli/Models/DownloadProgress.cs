@@ -107,12 +107,15 @@ internal sealed class DownloadProgress
     internal string Describe(long received)
     {
         var elapsed = _time.GetElapsedTime(_started);
-        var rate = elapsed.TotalSeconds >= 0.5 ? (received - _resumedFrom) / elapsed.TotalSeconds : (double?)null;
+        var done = _total is { } whole && received >= whole;
+
+        // Half a second of data before the first rate: earlier figures swing wildly. A finished transfer has its average.
+        var rate = elapsed.TotalSeconds >= 0.5 || (done && elapsed > TimeSpan.Zero) ? (received - _resumedFrom) / elapsed.TotalSeconds : (double?)null;
         var rateText = rate is > 0 ? $"{ModelFileDescription.FormatBytes((long)rate.Value)}/s" : "-- /s";
         if (_total is > 0 and var total)
         {
             var percent = (int)Math.Min(100, received * 100 / total);
-            var left = rate is > 0 ? FormatDuration(TimeSpan.FromSeconds((total - received) / rate.Value)) + " left" : "-- left";
+            var left = done ? "0s left" : rate is > 0 ? FormatDuration(TimeSpan.FromSeconds((total - received) / rate.Value)) + " left" : "-- left";
             return string.Create(
                 CultureInfo.InvariantCulture,
                 $"{percent,3}% {ModelFileDescription.FormatBytes(received)} of {ModelFileDescription.FormatBytes(total)}, {rateText}, {left}");
