@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Guardrail.Cli.Models;
 using Guardrail.Classification;
 using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Inference;
@@ -9,18 +10,235 @@ using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Cli.Commands;
 
-/// <summary><c>guardrail model synth</c> and <c>guardrail model inspect</c>.</summary>
+/// <summary>
+/// <c>guardrail model</c>: <c>pull</c>, <c>list</c>, <c>rm</c>, <c>path</c> and <c>catalog</c> manage the models
+/// directory (the downloading itself lives in <c>Models/</c>); <c>synth</c> and <c>inspect</c> write and describe
+/// GGUF files.
+/// </summary>
 internal static class ModelCommands
 {
     /// <summary>Builds the <c>model</c> command and its subcommands.</summary>
-    public static Command Create(ILoggerFactory loggerFactory)
+    /// <param name="loggerFactory">Logging for the native runtime (synth).</param>
+    /// <param name="environment">The outside world of the models directory commands; the real one when null.</param>
+    public static Command Create(ILoggerFactory loggerFactory, ModelCommandEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        return new Command("model", "Write and describe GGUF models.")
+        environment ??= ModelCommandEnvironment.Default;
+        return new Command("model", "Fetch, list, remove, write and describe GGUF models.")
         {
+            CreatePull(environment),
+            CreateList(environment),
+            CreateRemove(environment),
+            CreatePath(environment),
+            CreateCatalog(environment),
             CreateSynth(loggerFactory),
             CreateInspect(),
         };
+    }
+
+    private static Option<string> ModelsDirectoryOption() => new("--models-dir")
+    {
+        Description = $"The models directory (default: ${ModelDirectory.DirectoryVariable}, else <cache>/models, the cache being $GUARDRAIL_CACHE_DIR or ~/.cache/guardrail).",
+    };
+
+    private static Command CreatePull(ModelCommandEnvironment environment)
+    {
+        var references = new Argument<string[]>("model")
+        {
+            Description = "A catalogue name (see 'model catalog'), a Hugging Face reference owner/repo/file.gguf, or an https:// URL; several may be given.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var defaults = new Option<bool>("--defaults") { Description = "Pull the catalogue's default guard and instruct models (a one-box start)." };
+        var modelsDirectory = ModelsDirectoryOption();
+        var revision = new Option<string>("--revision") { Description = "Branch, tag or commit of a Hugging Face reference (default main)." };
+        var sha256 = new Option<string>("--sha256") { Description = "The SHA-256 the file must have; a file that differs is deleted." };
+        var name = new Option<string>("--name") { Description = "The file name to save under (default: the source's file name)." };
+        var force = new Option<bool>("--force") { Description = "Download again even if the model is already in the models directory." };
+        var token = new Option<string>("--token") { Description = $"Hugging Face token for gated repositories (default: ${ModelCommandEnvironment.TokenVariable}); sent to the Hugging Face endpoint only." };
+        var command = new Command(
+            "pull",
+            "Download GGUF models into the models directory: resumable, verified (checksum, then GGUF header, architecture and Llama 3 vocabulary) before the file takes its name. "
+            + "Prints each model's path on stdout. Exit codes: 0 done, 1 refused or failed verification, 2 usage, 69 server unreachable, 75 interrupted (run again to resume).")
+        {
+            references, defaults, modelsDirectory, revision, sha256, name, force, token,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            try
+            {
+                var wanted = (parse.GetValue(references) ?? []).ToList();
+                if (parse.GetValue(defaults))
+                {
+                    wanted.AddRange(environment.Catalog.Defaults.Select(e => e.Name));
+                }
+
+                var arguments = new ModelReferenceResolver.PullArguments(parse.GetValue(revision), parse.GetValue(sha256), parse.GetValue(name));
+                if (wanted.Count == 0)
+                {
+                    throw new ModelUsageException("Name a model to pull (or --defaults); 'guardrail model catalog' lists the names.");
+                }
+
+                if (wanted.Count > 1 && (arguments.Revision ?? arguments.Sha256 ?? arguments.Name) is not null)
+                {
+                    throw new ModelUsageException("--revision, --sha256 and --name apply to one model; pull the models one at a time to use them.");
+                }
+
+                var endpoint = environment.HuggingFaceEndpoint();
+                var sources = wanted.Distinct(StringComparer.Ordinal).Select(r => ModelReferenceResolver.Resolve(r, arguments, environment.Catalog, endpoint)).ToList();
+                var directory = ModelDirectory.Resolve(parse.GetValue(modelsDirectory), environment.GetVariable);
+                var secret = parse.GetValue(token) ?? environment.GetVariable(ModelCommandEnvironment.TokenVariable);
+                using var http = new HttpClient(environment.CreateHandler(environment.DownloadOptions), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+                var puller = new ModelPuller(directory, new ModelDownloader(http, environment.DownloadOptions, environment.Time), environment, stdout, stderr);
+                foreach (var source in sources)
+                {
+                    var exitCode = await puller.PullAsync(source, string.IsNullOrWhiteSpace(secret) ? null : secret.Trim(), parse.GetValue(force), cancellationToken);
+                    if (exitCode != ModelExitCodes.Success)
+                    {
+                        return exitCode;
+                    }
+                }
+
+                return ModelExitCodes.Success;
+            }
+            catch (ModelUsageException error)
+            {
+                return Usage(stderr, error);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                stderr.WriteLine("cancelled; the partial download is kept and the next pull resumes it.");
+                return ModelExitCodes.Cancelled;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateList(ModelCommandEnvironment environment)
+    {
+        var modelsDirectory = ModelsDirectoryOption();
+        var json = new Option<bool>("--json") { Description = "One JSON array: name, path, size, architecture, parameters, quantization, catalogue entry, problems." };
+        var command = new Command("list", "List the models in the models directory, with size, architecture, parameters, quantization and catalogue entry.") { modelsDirectory, json };
+        command.SetAction(parse =>
+        {
+            var directory = ModelDirectory.Resolve(parse.GetValue(modelsDirectory), environment.GetVariable);
+            var models = ModelListing.List(directory, environment.Catalog);
+            parse.InvocationConfiguration.Output.Write(parse.GetValue(json) ? ModelListing.ToJson(models) : ModelListing.ListText(models, directory));
+            return ModelExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateRemove(ModelCommandEnvironment environment)
+    {
+        var model = new Argument<string>("model") { Description = "A file name as 'model list' shows it, or a catalogue name." };
+        var modelsDirectory = ModelsDirectoryOption();
+        var command = new Command("rm", "Delete a model (and any unfinished download of it) from the models directory; paths outside it are refused.") { model, modelsDirectory };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var directory = ModelDirectory.Resolve(parse.GetValue(modelsDirectory), environment.GetVariable);
+            var requested = parse.GetValue(model)!;
+            try
+            {
+                var fileName = environment.Catalog.Find(requested)?.FileName ?? requested;
+                var path = directory.FilePath(fileName);
+                var removed = new[] { path, path + ModelDirectory.PartialSuffix, path + ModelDirectory.StateSuffix }.Where(File.Exists).ToList();
+                if (removed.Count == 0)
+                {
+                    stderr.WriteLine($"error: there is no model '{fileName}' in {directory.Path} ('guardrail model list' shows what there is).");
+                    return ModelExitCodes.Failed;
+                }
+
+                foreach (var file in removed)
+                {
+                    File.Delete(file);
+                    stdout.WriteLine($"removed {file}");
+                }
+
+                return ModelExitCodes.Success;
+            }
+            catch (ModelUsageException error)
+            {
+                return Usage(stderr, error);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"error: {error.Message}");
+                return ModelExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreatePath(ModelCommandEnvironment environment)
+    {
+        var names = new Argument<string[]>("name") { Description = "Catalogue names.", Arity = ArgumentArity.ZeroOrMore };
+        var defaults = new Option<bool>("--defaults") { Description = "The catalogue's default guard and instruct models, in that order." };
+        var modelsDirectory = ModelsDirectoryOption();
+        var command = new Command(
+            "path",
+            "Print where catalogue models live (or will live once pulled), one path per line. Exit code 0 when all are there, 1 when one is not yet pulled, 2 for an unknown name.")
+        {
+            names, defaults, modelsDirectory,
+        };
+        command.SetAction(parse =>
+        {
+            var stderr = parse.InvocationConfiguration.Error;
+            var requested = (parse.GetValue(names) ?? []).ToList();
+            if (parse.GetValue(defaults))
+            {
+                requested.AddRange(environment.Catalog.Defaults.OrderBy(e => e.Role, StringComparer.Ordinal).Select(e => e.Name));
+            }
+
+            var entries = requested.Select(n => (Name: n, Entry: environment.Catalog.Find(n))).ToList();
+            var unknown = entries.Where(e => e.Entry is null).Select(e => e.Name).ToList();
+            if (requested.Count == 0 || unknown.Count > 0)
+            {
+                return Usage(stderr, new ModelUsageException(requested.Count == 0
+                    ? "Name a catalogue model (or --defaults)."
+                    : $"Not in the catalogue: {string.Join(", ", unknown)}. Known names: {string.Join(", ", environment.Catalog.Entries.Select(e => e.Name))}."));
+            }
+
+            var directory = ModelDirectory.Resolve(parse.GetValue(modelsDirectory), environment.GetVariable);
+            var allPresent = true;
+            foreach (var (_, entry) in entries)
+            {
+                var path = directory.FilePath(entry!.FileName);
+                allPresent &= File.Exists(path);
+                parse.InvocationConfiguration.Output.WriteLine(path);
+            }
+
+            return allPresent ? ModelExitCodes.Success : ModelExitCodes.NotPresent;
+        });
+        return command;
+    }
+
+    private static Command CreateCatalog(ModelCommandEnvironment environment)
+    {
+        var modelsDirectory = ModelsDirectoryOption();
+        var json = new Option<bool>("--json") { Description = "One JSON array with every field: repository, pinned revision, file, SHA-256, sources, path, pulled." };
+        var command = new Command("catalog", "List the catalogue: the models 'model pull' knows by name, which two are the defaults, and which are pulled.") { modelsDirectory, json };
+        command.SetAction(parse =>
+        {
+            var directory = ModelDirectory.Resolve(parse.GetValue(modelsDirectory), environment.GetVariable);
+            var entries = ModelListing.Catalog(environment.Catalog, directory);
+            parse.InvocationConfiguration.Output.Write(parse.GetValue(json) ? ModelListing.ToJson(entries) : ModelListing.CatalogText(entries, environment.Catalog, directory));
+            return ModelExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static int Usage(TextWriter stderr, ModelUsageException error)
+    {
+        foreach (var problem in error.Problems)
+        {
+            stderr.WriteLine($"error: {problem}");
+        }
+
+        return ModelExitCodes.Usage;
     }
 
     private static Command CreateSynth(ILoggerFactory loggerFactory)

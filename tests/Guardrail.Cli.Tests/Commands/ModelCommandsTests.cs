@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Guardrail.Cli.Models;
+using Guardrail.Cli.Tests.Models;
 using Guardrail.ModelSynthesis;
 
 namespace Guardrail.Cli.Tests.Commands;
@@ -191,5 +194,181 @@ public sealed class ModelCommandsTests : IDisposable
         var (_, description, _) = CliRunner.Run("model", "inspect", path);
         Assert.Contains("file type:      Q8_0 (7)\n", description, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_scratch.Path, "*.partial", SearchOption.AllDirectories).Concat(Directory.GetFiles(_scratch.Path, ".*")));
+    }
+
+    [Fact]
+    public async Task List_ModelsDirectory_DescribesEachFileAndFlagsWhatIsUnusable()
+    {
+        var models = _scratch.File("models");
+        Directory.CreateDirectory(models);
+        File.WriteAllBytes(Path.Combine(models, "Llama-Guard-3-1B.Q8_0.gguf"), TestGgufFiles.Llama3(weightBytes: 4000));
+        File.WriteAllBytes(Path.Combine(models, "other.gguf"), TestGgufFiles.Write(architecture: "qwen2", weightBytes: 4000));
+        File.WriteAllBytes(Path.Combine(models, "half.gguf.partial"), new byte[2048]);
+
+        var (exitCode, output, error) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "list", "--models-dir", models);
+
+        Assert.Equal(ModelExitCodes.Success, exitCode);
+        Assert.Empty(error);
+        var lines = output.Split('\n');
+        Assert.Equal($"{models}:", lines[0]);
+        Assert.Matches(@"^  NAME +SIZE +ARCH +PARAMS +QUANT +CATALOGUE$", lines[1]);
+        Assert.Matches(@"^  Llama-Guard-3-1B\.Q8_0\.gguf +\d+\.\d MiB +llama +1K \(1B\) +Q8_0 +llama-guard-3-1b \(default\)$", lines[2]);
+        Assert.Matches(@"^  half\.gguf +- +- +- +- +-$", lines[3]);
+        Assert.Equal("    downloading: 2.0 KiB so far; 'model pull' again resumes it", lines[4]);
+        Assert.Matches(@"^  other\.gguf +\d+\.\d MiB +qwen2 +1K \(1B\) +Q8_0 +-$", lines[5]);
+        Assert.StartsWith("    not usable: its architecture is 'qwen2'", lines[6], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_Json_OneObjectPerModel()
+    {
+        var models = _scratch.File("models");
+        Directory.CreateDirectory(models);
+        var path = Path.Combine(models, "m.gguf");
+        File.WriteAllBytes(path, TestGgufFiles.Llama3(weightBytes: 4000));
+
+        var (exitCode, output, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "list", "--json", "--models-dir", models);
+
+        Assert.Equal(ModelExitCodes.Success, exitCode);
+        var model = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray());
+        Assert.Equal("m.gguf", model.GetProperty("name").GetString());
+        Assert.Equal(path, model.GetProperty("path").GetString());
+        Assert.Equal(new FileInfo(path).Length, model.GetProperty("size_bytes").GetInt64());
+        Assert.Equal("llama", model.GetProperty("architecture").GetString());
+        Assert.Equal(1000, model.GetProperty("parameters").GetInt64());
+        Assert.Equal("Q8_0", model.GetProperty("quantization").GetString());
+        Assert.True(model.GetProperty("usable").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("catalogue").ValueKind);
+    }
+
+    [Fact]
+    public async Task List_EmptyDirectory_SaysHowToGetAModel()
+    {
+        var (exitCode, output, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "list", "--models-dir", _scratch.File("none"));
+
+        Assert.Equal(ModelExitCodes.Success, exitCode);
+        Assert.Contains("(no models; 'guardrail model pull <name>' fetches one", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rm_FileName_DeletesTheModelAndItsUnfinishedDownload()
+    {
+        var path = _scratch.File("m.gguf");
+        File.WriteAllText(path, "x");
+        File.WriteAllText(path + ".partial", "y");
+        File.WriteAllText(path + ".partial.json", "{}");
+
+        var (exitCode, output, error) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "rm", "m.gguf", "--models-dir", _scratch.Path);
+
+        Assert.Equal(ModelExitCodes.Success, exitCode);
+        Assert.Empty(error);
+        Assert.Equal($"removed {path}\nremoved {path}.partial\nremoved {path}.partial.json\n", output);
+        Assert.Empty(Directory.GetFiles(_scratch.Path));
+    }
+
+    [Fact]
+    public async Task Rm_CatalogueName_DeletesItsFile()
+    {
+        var path = _scratch.File("Llama-3.2-1B-Instruct-Q8_0.gguf");
+        File.WriteAllText(path, "x");
+
+        var (exitCode, _, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "rm", "llama-3.2-1b-instruct", "--models-dir", _scratch.Path);
+
+        Assert.Equal(ModelExitCodes.Success, exitCode);
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData("../outside.gguf")]
+    [InlineData("/tmp/outside.gguf")]
+    [InlineData("sub/inside.gguf")]
+    public async Task Rm_PathOutsideTheModelsDirectory_RefusedAndNothingDeleted(string name)
+    {
+        var models = _scratch.File("models");
+        Directory.CreateDirectory(Path.Combine(models, "sub"));
+        File.WriteAllText(_scratch.File("outside.gguf"), "keep");
+        File.WriteAllText(Path.Combine(models, "sub", "inside.gguf"), "keep");
+
+        var (exitCode, output, error) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "rm", name, "--models-dir", models);
+
+        Assert.Equal(ModelExitCodes.Usage, exitCode);
+        Assert.Empty(output);
+        Assert.Contains("paths outside the models directory are refused", error, StringComparison.Ordinal);
+        Assert.True(File.Exists(_scratch.File("outside.gguf")));
+        Assert.True(File.Exists(Path.Combine(models, "sub", "inside.gguf")));
+    }
+
+    [Fact]
+    public async Task Rm_NoSuchModel_FailsSayingWhereItLooked()
+    {
+        var (exitCode, _, error) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "rm", "absent.gguf", "--models-dir", _scratch.Path);
+
+        Assert.Equal(ModelExitCodes.Failed, exitCode);
+        Assert.Contains($"there is no model 'absent.gguf' in {_scratch.Path}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Path_Defaults_PrintsGuardThenInstructAndExitsOneUntilBothArePulled()
+    {
+        var guard = _scratch.File("Llama-Guard-3-1B.Q8_0.gguf");
+        var instruct = _scratch.File("Llama-3.2-1B-Instruct-Q8_0.gguf");
+
+        var (missingExit, output, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "path", "--defaults", "--models-dir", _scratch.Path);
+
+        Assert.Equal(ModelExitCodes.NotPresent, missingExit);
+        Assert.Equal($"{guard}\n{instruct}\n", output);
+
+        File.WriteAllText(guard, "x");
+        File.WriteAllText(instruct, "x");
+        var (presentExit, _, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "path", "--defaults", "--models-dir", _scratch.Path);
+        Assert.Equal(ModelExitCodes.Success, presentExit);
+    }
+
+    [Fact]
+    public async Task Path_ModelsDirectoryFromTheEnvironment_Used()
+    {
+        var environment = ModelCli.Environment(new Dictionary<string, string>(StringComparer.Ordinal) { ["GUARDRAIL_MODELS_DIR"] = _scratch.Path });
+
+        var (_, output, _) = await ModelCli.RunAsync(environment, "model", "path", "llama-guard-3-8b");
+
+        Assert.Equal(_scratch.File("Llama-Guard-3-8B.Q4_K_M.gguf") + "\n", output);
+    }
+
+    [Fact]
+    public async Task Path_UnknownName_UsageErrorListingTheNames()
+    {
+        var (exitCode, output, error) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "path", "llama-guard-9", "--models-dir", _scratch.Path);
+
+        Assert.Equal(ModelExitCodes.Usage, exitCode);
+        Assert.Empty(output);
+        Assert.Contains("Not in the catalogue: llama-guard-9. Known names: llama-guard-3-1b, llama-guard-3-8b", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Catalog_Text_ListsEveryEntryWithDefaultsAndTheCheckDate()
+    {
+        var (exitCode, output, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "catalog", "--models-dir", _scratch.Path);
+
+        Assert.Equal(ModelExitCodes.Success, exitCode);
+        Assert.Matches(@"(?m)^  llama-guard-3-1b +guard +yes +Q8_0 +1\.6 GB +- +legraphista/Llama-Guard-3-1B-IMat-GGUF/Llama-Guard-3-1B\.Q8_0\.gguf$", output);
+        Assert.Matches(@"(?m)^  llama-3\.1-8b-instruct +instruct +- +Q4_K_M", output);
+        Assert.Contains("checked against their Hugging Face pages on 2026-12-01", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Catalog_Json_CarriesRevisionChecksumSourceAndPath()
+    {
+        var (_, output, _) = await ModelCli.RunAsync(ModelCli.Environment(), "model", "catalog", "--json", "--models-dir", _scratch.Path);
+
+        var entries = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(5, entries.Count);
+        var guard = entries[0];
+        var expected = ModelCatalog.Embedded.Entries[0];
+        Assert.Equal(expected.Revision, guard.GetProperty("revision").GetString());
+        Assert.Equal(expected.Sha256, guard.GetProperty("sha256").GetString());
+        Assert.Equal(_scratch.File(expected.FileName), guard.GetProperty("path").GetString());
+        Assert.False(guard.GetProperty("present").GetBoolean());
+        Assert.True(guard.GetProperty("default").GetBoolean());
+        Assert.Equal(expected.Source[0], guard.GetProperty("source")[0].GetString());
     }
 }
