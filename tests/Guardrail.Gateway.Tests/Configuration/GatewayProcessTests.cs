@@ -59,6 +59,7 @@ public sealed class GatewayProcessTests
         { "Guardrail:Metrics:ManagementUrl", "not a url", "Guardrail:Metrics:ManagementUrl" },
         { "Guardrail:Upstream:ConnectRetries", "99", "Guardrail:Upstream:ConnectRetries" },
         { "Guardrail:Policies:Directory", "/nonexistent/policies", "Guardrail:Policies:Directory" },
+        { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath" },
     };
 
     [Theory]
