@@ -33,6 +33,7 @@ internal sealed partial class LocalBackendHost : IHostedService, IAsyncDisposabl
     private readonly TaskCompletionSource _loadedSource = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loading;
     private GenerationServer? _server;
+    private int _disposed;
 
     public LocalBackendHost(
         GuardrailOptions options,
@@ -95,8 +96,14 @@ internal sealed partial class LocalBackendHost : IHostedService, IAsyncDisposabl
         }
     }
 
+    // The container disposes this once as itself and once as the hosted service it also is.
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_loading is { } loading)
         {

@@ -2,7 +2,6 @@ using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.LocalBackend;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Guardrail.ModelSynthesis;
-using Guardrail.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;

@@ -4,13 +4,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Guardrail.Audit.Querying;
 using Guardrail.Auditing;
+using Guardrail.Conversations;
+using Guardrail.Policies;
 using Guardrail.Gateway.Auditing;
-using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Tests.Admin;
 using Guardrail.Gateway.Tests.Classification;
 using Guardrail.Gateway.Tests.Infrastructure;
-using Guardrail.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
@@ -127,9 +128,9 @@ public sealed class LocalBackendTests : IClassFixture<LocalBackendFixture>
     {
         var checks = await ClassifierHostTests.ReadinessAsync(Gateway);
 
-        Assert.True(checks["local_backend"].GetProperty("ready").GetBoolean());
+        Assert.Equal("ready", checks["local_backend"].GetProperty("status").GetString());
         Assert.Contains("internal listener http://127.0.0.1:", checks["local_backend"].GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.True(checks["classifier"].GetProperty("ready").GetBoolean());
+        Assert.Equal("ready", checks["classifier"].GetProperty("status").GetString());
     }
 
     [Fact]
