@@ -11,6 +11,9 @@ namespace Guardrail.ModelSynthesis;
 /// <param name="FlaggedAnswer">Sentence yielded with the trigger; its tokens must all differ, and from the answer's.</param>
 public sealed record ScriptedGeneratorScript(string Answer, string TriggerWord, string FlaggedAnswer)
 {
+    /// <summary>The keyword guard spec of the tests and the demo: it flags <see cref="Default"/>'s flagged answer (<c>bomb</c>) and passes its trigger.</summary>
+    public const string MatchingKeywordGuard = "bomb=S1,violin=S10";
+
     /// <summary>The script of the test and demo generator.</summary>
     public static ScriptedGeneratorScript Default { get; } = new(
         "The quick brown fox jumps over the lazy dog.",

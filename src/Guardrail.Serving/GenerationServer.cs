@@ -66,6 +66,9 @@ public sealed class GenerationServer : IAsyncDisposable
         return new GenerationServer(app, new Uri(address));
     }
 
+    /// <summary>The engine behind the endpoints, for tests that check its state.</summary>
+    internal LlamaCpp.Generation.GenerationEngine Engine => _app.Services.GetRequiredService<GenerationEngineHost>().Engine;
+
     /// <summary>Completes when the server stops (Ctrl+C for <c>guardrail serve</c>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 

@@ -36,7 +36,7 @@ public static class TestAssets
         public const string FlaggedWord = "bomb";
 
         /// <summary>The keyword guard spec whose guard flags <see cref="FlaggedAnswer"/> and passes the prompt.</summary>
-        public const string KeywordGuardSpec = "bomb=S1,violin=S10";
+        public const string KeywordGuardSpec = ScriptedGeneratorScript.MatchingKeywordGuard;
     }
 
     private static string Require(string path)

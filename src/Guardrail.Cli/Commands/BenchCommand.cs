@@ -79,7 +79,7 @@ internal static class BenchCommand
                 return 1;
             }
         });
-        return new Command("bench", "Benchmarks (numbers, not tests).") { classify };
+        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, GenerateBenchmark.Create(loggerFactory) };
     }
 
     private static async Task<int> RunAsync(
@@ -172,7 +172,7 @@ internal static class BenchCommand
         }
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>Deterministic single-turn conversations of 20 to 60 words.</summary>
@@ -190,7 +190,7 @@ internal static class BenchCommand
     private static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories) =>
         new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories };
 
-    private static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
+    internal static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
     {
         var parsed = new List<int>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))

@@ -28,6 +28,7 @@ public sealed partial class GenerationEngine : IDisposable
     private int _active;
     private int _peakActive;
     private long _completed;
+    private long _cancelled;
     private int _disposed;
 
     private GenerationEngine(LlamaModel model, LlamaContext context, GenerationEngineOptions options, ILogger logger)
@@ -65,6 +66,9 @@ public sealed partial class GenerationEngine : IDisposable
 
     /// <summary>Generations that ended (any reason) since start.</summary>
     public long CompletedRequests => Interlocked.Read(ref _completed);
+
+    /// <summary>Generations that ended because their caller cancelled (a client that went away) since start.</summary>
+    public long CancelledRequests => Interlocked.Read(ref _cancelled);
 
     /// <summary>Whether every sequence's KV cells are empty; meaningful only while nothing generates.</summary>
     internal bool AllSequencesAreEmpty => Enumerable.Range(0, _options.Parallel).All(s => _context.GetSequenceMaxPosition(s) < 0);
@@ -175,7 +179,7 @@ public sealed partial class GenerationEngine : IDisposable
         {
             queued = _queue.TryAdd(work);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
             throw new GenerationRejectedException(GenerationRejection.ShuttingDown, "The generation engine is shutting down.");
         }
@@ -292,8 +296,9 @@ public sealed partial class GenerationEngine : IDisposable
 
             if (work.Token.IsCancellationRequested)
             {
-                work.Stream.Complete(new GenerationFinish(FinishReason.Cancelled, work.Request.PromptTokens.Count, 0));
                 Interlocked.Increment(ref _completed);
+                Interlocked.Increment(ref _cancelled);
+                work.Stream.Complete(new GenerationFinish(FinishReason.Cancelled, work.Request.PromptTokens.Count, 0));
                 continue;
             }
 
@@ -395,6 +400,11 @@ public sealed partial class GenerationEngine : IDisposable
         free.Push(slot.Sequence);
         Volatile.Write(ref _active, _active - 1);
         Interlocked.Increment(ref _completed);
+        if (slot.Result?.Reason == FinishReason.Cancelled)
+        {
+            Interlocked.Increment(ref _cancelled);
+        }
+
         slot.Sampler.Dispose();
         if (failure is not null)
         {
