@@ -72,13 +72,18 @@ if [[ "$demo" == "1" ]]; then
     generator_model="$(sed -n 's/^generator=//p' <<<"$demo_models")"
     [[ -n "$guard_model" && -n "$generator_model" ]] || die "'guardrail model synth --demo' did not name both models: $demo_models"
     export Guardrail__Classifier__ModelPath="$guard_model"
+    # The fixture's prompt lists every category (S1-S14, as for the 8B model); naming it keeps the log to what matters.
+    export Guardrail__Classifier__Variant="${Guardrail__Classifier__Variant:-llama-guard-3-8b}"
     export Guardrail__LocalBackend__ModelPath="$generator_model"
+    export Guardrail__LocalBackend__ModelId="${Guardrail__LocalBackend__ModelId:-demo-scripted-generator}"
     export Guardrail__Audit__DatabasePath="${Guardrail__Audit__DatabasePath:-$GUARDRAIL_ROOT/data/demo-audit.db}"
     cat >&2 <<'TEXT'
 ================================================================================================================
   DEMO MODE. The classifier is the project's KEYWORD TEST FIXTURE, not Llama Guard and not moderation: it flags a
   few fixed words and nothing else. The backend is a scripted generator that answers fixed sentences. Use this to
   try the gateway, the audit log and the review page; never to protect anything.
+  Try: a prompt with the word "bomb" (blocked on the way in), or with "dragon" (the generator answers a sentence
+  with "bomb" in it, blocked on the way out); anything else gets the fox sentence.
 ================================================================================================================
 TEXT
 else
@@ -121,6 +126,11 @@ export Guardrail__Policies__TaxonomyDirectory="${Guardrail__Policies__TaxonomyDi
 export Guardrail__Audit__DatabasePath="${Guardrail__Audit__DatabasePath:-$GUARDRAIL_ROOT/data/audit.db}"
 export Guardrail__Auth__DevelopmentKeyFile="${Guardrail__Auth__DevelopmentKeyFile:-$GUARDRAIL_ROOT/.cache/dev-gateway-key}"
 export Guardrail__Auth__DevelopmentAdminKeyFile="${Guardrail__Auth__DevelopmentAdminKeyFile:-$GUARDRAIL_ROOT/.cache/dev-admin-key}"
+if [[ "${GUARDRAIL_CUDA:-0}" != "1" ]]; then
+    # Only the CPU runtime is installed: say so, instead of a GPU-fallback warning per model.
+    export Guardrail__Classifier__GpuLayers="${Guardrail__Classifier__GpuLayers:-0}"
+    export Guardrail__LocalBackend__GpuLayers="${Guardrail__LocalBackend__GpuLayers:-0}"
+fi
 say "starting the gateway (Ctrl+C stops it); the base URL, the development keys and the review page's URL follow"
 cd src/Guardrail.Gateway
 exec dotnet bin/Release/net10.0/Guardrail.Gateway.dll "${gateway_args[@]}"
