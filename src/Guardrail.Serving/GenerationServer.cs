@@ -45,6 +45,9 @@ public sealed class GenerationServer : IAsyncDisposable
         {
             builder.Logging.ClearProviders();
             builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+
+            // The caller says when it is serving (the gateway's start-up log, guardrail serve's line): no second "Application started".
+            builder.Services.Configure<ConsoleLifetimeOptions>(static lifetime => lifetime.SuppressStatusMessages = true);
         }
 
         builder.Services.AddGenerationServing(options);
