@@ -31,7 +31,7 @@ internal static class WriterBenchmark
         foreach (var durability in new[] { AuditDurability.Full, AuditDurability.Normal })
         {
             using var directory = new TempDirectory();
-            var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+            var store = await AuditStore.OpenAsync(new AuditStoreOptions
             {
                 DatabasePath = directory.File("bench.db"),
                 PurgeInterval = TimeSpan.Zero,

@@ -28,7 +28,7 @@ public sealed class AuditCommandsTests : IAsyncLifetime
         _flagged = Record(Now.AddHours(-2), "team-a", CheckDirection.Response, GuardOutcome.Unsafe, ModerationAction.Flag, ["S10"], "a rude reply");
         _blockedViolent = Record(Now.AddHours(-1), "team-a", CheckDirection.Prompt, GuardOutcome.Unsafe, ModerationAction.Block, ["S1", "S9"],
             "how to hurt someone, \"quietly\"\nwith details") with { KeyId = "key-a" };
-        await using var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+        await using var store = await AuditStore.OpenAsync(new AuditStoreOptions
         {
             DatabasePath = _db,
             ContentRetention = ContentRetention.Full,
