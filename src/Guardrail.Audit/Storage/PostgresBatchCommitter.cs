@@ -5,17 +5,32 @@ using NpgsqlTypes;
 
 namespace Guardrail.Audit.Storage;
 
-/// <summary>Commits each batch as one binary <c>COPY</c> on a pooled connection: one round trip and one commit (one
-/// WAL flush) per batch, acknowledged when <c>COPY</c> completes. A connection per batch from the pool means a server
-/// that went away and came back costs the batches in between, not the writer.</summary>
+/// <summary>Commits each batch as one binary <c>COPY</c> on the writer's own connection: one commit (one WAL flush)
+/// per batch, acknowledged when <c>COPY</c> completes. A batch that fails drops the connection, so the next one opens
+/// a fresh one: a server that went away and came back costs the batches in between, not the writer.</summary>
 internal sealed class PostgresBatchCommitter(NpgsqlDataSource dataSource) : IAuditBatchCommitter
 {
     private static readonly string CopySql =
         $"COPY decisions ({string.Join(", ", AuditRecordRows.Columns)}, category_codes) FROM STDIN (FORMAT BINARY)";
 
+    private NpgsqlConnection? _connection;
+
     public async Task CommitAsync(IReadOnlyList<AuditRecord> records)
     {
-        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        _connection ??= await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        try
+        {
+            await CopyAsync(_connection, records).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DropConnectionAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<AuditRecord> records)
+    {
         await using var importer = await connection.BeginBinaryImportAsync(CopySql).ConfigureAwait(false);
         foreach (var record in records)
         {
@@ -61,5 +76,14 @@ internal sealed class PostgresBatchCommitter(NpgsqlDataSource dataSource) : IAud
         _ => false,
     };
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => DropConnectionAsync();
+
+    private async ValueTask DropConnectionAsync()
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

@@ -6,8 +6,9 @@ using Guardrail.Gateway.Configuration;
 namespace Guardrail.Gateway.Auditing;
 
 /// <summary>
-/// Opens the audit store (SQLite, or PostgreSQL when <c>Guardrail:Audit:ConnectionString</c> is set) at start-up (recovering a database left by a crash) and closes it last, after
-/// its queue is flushed. Every moderated request writes through it. The store's meter comes from the host's
+/// Opens the audit store (SQLite, or PostgreSQL when <c>Guardrail:Audit:ConnectionString</c> is set) at start-up,
+/// recovering a database left by a crash and applying migrations, and closes it last, after its queue is flushed.
+/// Every moderated request writes through it. The store's meter comes from the host's
 /// factory, so its <c>guardrail_audit_*</c> instruments are exported with this gateway's metrics.
 /// </summary>
 internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
