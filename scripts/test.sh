@@ -9,7 +9,7 @@ require_dotnet
 # Real components the tests use: gcc compiles the struct-layout probe against llama.h; git unpacks llama.cpp's release bundle.
 # promtool and prometheus check and scrape the /metrics output; chromium runs the review page under Playwright;
 # redis-server backs the shared verdict cache tests.
-ensure_debian_packages gcc:gcc git:git promtool:prometheus chromium:chromium redis-server:redis-server
+ensure_debian_packages gcc:gcc git:git promtool:prometheus chromium:chromium redis-server:redis-server pg_ctlcluster:postgresql docker-compose:docker-compose
 
 if [[ -x scripts/native-runtime.sh ]]; then
     scripts/native-runtime.sh

@@ -11,6 +11,6 @@ public enum AuditExportFormat
     Csv,
 
     /// <summary>Labelled decisions as an evaluation set for <c>guardrail eval</c>: JSON Lines of conversation,
-    /// direction, expected verdict and categories (see <see cref="SqliteAuditStore.ExportAsync"/>).</summary>
+    /// direction, expected verdict and categories (see <see cref="AuditStore.ExportAsync"/>).</summary>
     EvaluationSet,
 }

@@ -1,6 +1,7 @@
+using System.Data.Common;
 using System.Text;
+using Guardrail.Audit.Storage;
 using Guardrail.Auditing;
-using Microsoft.Data.Sqlite;
 
 namespace Guardrail.Audit.Querying;
 
@@ -13,73 +14,74 @@ internal static class AuditQueryBuilder
     /// <param name="command">The command that will run the SQL.</param>
     /// <param name="query">The filters.</param>
     /// <param name="includeCursor">False for counts and stats, which cover every page.</param>
-    public static string Where(SqliteCommand command, AuditQuery query, bool includeCursor)
+    /// <param name="dialect">The engine's category and search fragments.</param>
+    public static string Where(DbCommand command, AuditQuery query, bool includeCursor, AuditSqlDialect dialect)
     {
         var conditions = new List<string>();
         void Add(string condition, string name, object value)
         {
             conditions.Add(condition);
-            command.Parameters.AddWithValue(name, value);
+            command.AddParameter(name, value);
         }
 
         if (query.Since is { } since)
         {
-            Add("d.time_ticks >= $since", "$since", since.UtcTicks);
+            Add("d.time_ticks >= @since", "@since", since.UtcTicks);
         }
 
         if (query.Until is { } until)
         {
-            Add("d.time_ticks < $until", "$until", until.UtcTicks);
+            Add("d.time_ticks < @until", "@until", until.UtcTicks);
         }
 
         if (query.Tenant is { } tenant)
         {
-            Add("d.tenant = $tenant", "$tenant", tenant);
+            Add("d.tenant = @tenant", "@tenant", tenant);
         }
 
         if (query.KeyId is { } keyId)
         {
-            Add("d.key_id = $key_id", "$key_id", keyId);
+            Add("d.key_id = @key_id", "@key_id", keyId);
         }
 
         if (query.Route is { } route)
         {
-            Add("d.route = $route", "$route", route);
+            Add("d.route = @route", "@route", route);
         }
 
         if (query.Model is { } model)
         {
-            Add("d.model = $model", "$model", model);
+            Add("d.model = @model", "@model", model);
         }
 
         if (query.Direction is { } direction)
         {
-            Add("d.direction = $direction", "$direction", direction.ToWire());
+            Add("d.direction = @direction", "@direction", direction.ToWire());
         }
 
         if (query.Action is { } action)
         {
-            Add("d.action = $action", "$action", action.ToWire());
+            Add("d.action = @action", "@action", action.ToWire());
         }
 
         if (query.Verdict is { } verdict)
         {
-            Add("d.verdict = $verdict", "$verdict", verdict.ToWire());
+            Add("d.verdict = @verdict", "@verdict", verdict.ToWire());
         }
 
         if (query.Category is { } category)
         {
-            Add("d.seq IN (SELECT c.decision_seq FROM decision_categories c WHERE c.code = $category)", "$category", category);
+            Add(dialect.CategoryCondition, "@category", category);
         }
 
         if (query.PolicyId is { } policy)
         {
-            Add("d.policy_id = $policy", "$policy", policy);
+            Add("d.policy_id = @policy", "@policy", policy);
         }
 
         if (query.Label is { } label)
         {
-            Add("d.label = $label", "$label", label.ToWire());
+            Add("d.label = @label", "@label", label.ToWire());
         }
 
         if (query.UnlabelledOnly)
@@ -87,14 +89,14 @@ internal static class AuditQueryBuilder
             conditions.Add("d.label IS NULL");
         }
 
-        if (FullTextQuery.Build(query.Search) is { } match)
+        if (dialect.SearchValue(query.Search) is { } match)
         {
-            Add("d.seq IN (SELECT rowid FROM decisions_fts WHERE decisions_fts MATCH $search)", "$search", match);
+            Add(dialect.SearchCondition, "@search", match);
         }
 
         if (includeCursor && query.After is { } after)
         {
-            Add(query.Order == AuditSortOrder.NewestFirst ? "d.id < $after" : "d.id > $after", "$after", after);
+            Add(query.Order == AuditSortOrder.NewestFirst ? "d.id < @after" : "d.id > @after", "@after", after);
         }
 
         if (conditions.Count == 0)

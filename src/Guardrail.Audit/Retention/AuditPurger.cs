@@ -1,34 +1,33 @@
 using Guardrail.Audit.Diagnostics;
-using Guardrail.Audit.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Audit.Retention;
 
 /// <summary>Deletes records older than the retention period, on a timer driven by the store's <see cref="TimeProvider"/>.</summary>
-/// <remarks>Deletes in chunks, each its own short transaction on its own connection, so a purge of a large backlog
-/// never holds the write lock long enough to stall the decision writer behind it.</remarks>
+/// <remarks>The store deletes (<see cref="AuditStore.DeleteOlderThanAsync"/>): in chunks, each its own short
+/// transaction, so a purge of a large backlog never holds a write lock long enough to stall the decision writer
+/// behind it; on PostgreSQL under an advisory lock, so replicas purging at once do not fight over the same rows.
+/// This class owns the timer, the one-at-a-time rule within the process, and the counting.</remarks>
 internal sealed class AuditPurger : IAsyncDisposable
 {
-    private const int ChunkSize = 2_000;
-
-    private readonly AuditConnectionFactory _connections;
+    private readonly Func<DateTimeOffset, CancellationToken, Task<long>> _deleteOlderThan;
     private readonly int _retentionDays;
     private readonly TimeSpan _interval;
     private readonly TimeProvider _timeProvider;
     private readonly AuditMetrics _metrics;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private Task _loop = Task.CompletedTask;
 
     public AuditPurger(
-        AuditConnectionFactory connections,
-        SqliteAuditStoreOptions options,
+        Func<DateTimeOffset, CancellationToken, Task<long>> deleteOlderThan,
+        AuditStoreOptions options,
         TimeProvider timeProvider,
         AuditMetrics metrics,
         ILogger logger)
     {
-        _connections = connections;
+        _deleteOlderThan = deleteOlderThan;
         _retentionDays = options.RetentionDays;
         _interval = options.PurgeInterval;
         _timeProvider = timeProvider;
@@ -47,7 +46,7 @@ internal sealed class AuditPurger : IAsyncDisposable
 
     /// <summary>Deletes every record older than the retention period now; returns how many. 0 when records are kept
     /// forever.</summary>
-    public long PurgeNow(CancellationToken cancellationToken)
+    public async Task<long> PurgeNowAsync(CancellationToken cancellationToken)
     {
         if (_retentionDays <= 0)
         {
@@ -55,29 +54,16 @@ internal sealed class AuditPurger : IAsyncDisposable
         }
 
         var cutoff = _timeProvider.GetUtcNow() - TimeSpan.FromDays(_retentionDays);
-        long total = 0;
+        long total;
         // One purge at a time: the timer and an explicit call must not delete the same chunk twice over.
-        lock (_gate)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            using var connection = _connections.Open();
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var transaction = connection.BeginTransaction();
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText =
-                    "DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE time_ticks < $cutoff LIMIT $chunk);";
-                command.Parameters.AddWithValue("$cutoff", cutoff.UtcTicks);
-                command.Parameters.AddWithValue("$chunk", ChunkSize);
-                var deleted = command.ExecuteNonQuery();
-                transaction.Commit();
-                total += deleted;
-                if (deleted < ChunkSize)
-                {
-                    break;
-                }
-            }
+            total = await _deleteOlderThan(cutoff, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
         }
 
         if (total > 0)
@@ -102,6 +88,7 @@ internal sealed class AuditPurger : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _gate.Dispose();
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -111,8 +98,8 @@ internal sealed class AuditPurger : IAsyncDisposable
         {
             try
             {
-                // The purge is synchronous SQLite work; keep it off the timer's callback thread.
-                await Task.Run(() => PurgeNow(cancellationToken), cancellationToken).ConfigureAwait(false);
+                // SQLite's purge is synchronous work; keep it off the timer's callback thread.
+                await Task.Run(() => PurgeNowAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

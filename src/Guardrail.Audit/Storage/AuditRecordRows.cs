@@ -1,9 +1,9 @@
+using System.Data.Common;
 using System.Text.Json;
 using Guardrail.Auditing;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.Policies;
-using Microsoft.Data.Sqlite;
 
 namespace Guardrail.Audit.Storage;
 
@@ -17,74 +17,52 @@ internal static class AuditRecordRows
         "d.latency_ticks, d.cache_hit, d.truncated, d.request_id, d.content, d.content_retention, d.content_hash, " +
         "d.label, d.label_categories, d.reviewer, d.label_note, d.labelled_at_ticks";
 
-    private const string InsertSql =
-        "INSERT INTO decisions (id, time_ticks, tenant, key_id, route, model, direction, verdict, action, categories, " +
-        "unsafe_probability, threshold, policy_id, policy_version, shadow_action, classifier_model, latency_ticks, " +
-        "cache_hit, truncated, request_id, content, content_retention, content_hash, label, label_categories, reviewer, " +
-        "label_note, labelled_at_ticks) VALUES ($id, $time, $tenant, $key_id, $route, $model, $direction, $verdict, " +
-        "$action, $categories, $p, $threshold, $policy_id, $policy_version, $shadow_action, $classifier_model, $latency, " +
-        "$cache_hit, $truncated, $request_id, $content, $retention, $hash, $label, $label_categories, $reviewer, " +
-        "$label_note, $labelled_at);";
-
-    private static readonly string[] InsertParameters =
+    /// <summary>The stored columns, in the order of <see cref="SelectColumns"/> and <see cref="Values"/>.</summary>
+    public static readonly string[] Columns =
     [
-        "$id", "$time", "$tenant", "$key_id", "$route", "$model", "$direction", "$verdict", "$action", "$categories",
-        "$p", "$threshold", "$policy_id", "$policy_version", "$shadow_action", "$classifier_model", "$latency",
-        "$cache_hit", "$truncated", "$request_id", "$content", "$retention", "$hash", "$label", "$label_categories",
-        "$reviewer", "$label_note", "$labelled_at",
+        "id", "time_ticks", "tenant", "key_id", "route", "model", "direction", "verdict", "action", "categories",
+        "unsafe_probability", "threshold", "policy_id", "policy_version", "shadow_action", "classifier_model",
+        "latency_ticks", "cache_hit", "truncated", "request_id", "content", "content_retention", "content_hash",
+        "label", "label_categories", "reviewer", "label_note", "labelled_at_ticks",
     ];
 
-    /// <summary>Creates the insert command, prepared once and reused for every record of a batch.</summary>
-    public static SqliteCommand CreateInsert(SqliteConnection connection)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = InsertSql;
-        foreach (var name in InsertParameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
-    }
-
-    /// <summary>Inserts a record already reduced by its retention mode. The insert trigger indexes its categories and
-    /// content, so one statement per record crosses from .NET into SQLite.</summary>
-    public static void Insert(SqliteCommand insert, AuditRecord record)
-    {
-        var p = insert.Parameters;
-        p[0].Value = record.Id;
-        p[1].Value = record.Time.UtcTicks;
-        p[2].Value = record.Tenant;
-        p[3].Value = (object?)record.KeyId ?? DBNull.Value;
-        p[4].Value = record.Route;
-        p[5].Value = record.Model;
-        p[6].Value = record.Direction.ToWire();
-        p[7].Value = record.Verdict.ToWire();
-        p[8].Value = record.Action.ToWire();
-        p[9].Value = JsonSerializer.Serialize(record.Categories);
-        p[10].Value = record.UnsafeProbability;
-        p[11].Value = record.Threshold;
-        p[12].Value = record.PolicyId;
-        p[13].Value = record.PolicyVersion;
-        p[14].Value = (object?)record.ShadowAction?.ToWire() ?? DBNull.Value;
-        p[15].Value = (object?)record.ClassifierModel ?? DBNull.Value;
-        p[16].Value = record.ClassificationLatency.Ticks;
-        p[17].Value = record.CacheHit ? 1 : 0;
-        p[18].Value = record.Truncated ? 1 : 0;
-        p[19].Value = (object?)record.RequestId ?? DBNull.Value;
-        p[20].Value = (object?)record.Content ?? DBNull.Value;
-        p[21].Value = (record.ContentRetention ?? ContentRetention.None).ToWire();
-        p[22].Value = record.ContentHash ?? throw new InvalidOperationException("A stored record needs its content hash.");
-        p[23].Value = (object?)record.Label?.ToWire() ?? DBNull.Value;
-        p[24].Value = record.LabelCategories.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(record.LabelCategories);
-        p[25].Value = (object?)record.Reviewer ?? DBNull.Value;
-        p[26].Value = (object?)record.LabelNote ?? DBNull.Value;
-        p[27].Value = record.LabelledAt is { } at ? at.UtcTicks : DBNull.Value;
-        insert.ExecuteNonQuery();
-    }
+    /// <summary>The column values of a record already reduced by its retention mode, in <see cref="Columns"/> order:
+    /// strings, <see cref="long"/>s and <see cref="double"/>s, <see cref="DBNull"/> for an absent value. The one
+    /// mapping both engines insert with.</summary>
+    public static object[] Values(AuditRecord record) =>
+    [
+        record.Id,
+        record.Time.UtcTicks,
+        record.Tenant,
+        (object?)record.KeyId ?? DBNull.Value,
+        record.Route,
+        record.Model,
+        record.Direction.ToWire(),
+        record.Verdict.ToWire(),
+        record.Action.ToWire(),
+        JsonSerializer.Serialize(record.Categories),
+        record.UnsafeProbability,
+        record.Threshold,
+        record.PolicyId,
+        record.PolicyVersion,
+        (object?)record.ShadowAction?.ToWire() ?? DBNull.Value,
+        (object?)record.ClassifierModel ?? DBNull.Value,
+        record.ClassificationLatency.Ticks,
+        record.CacheHit ? 1L : 0L,
+        record.Truncated ? 1L : 0L,
+        (object?)record.RequestId ?? DBNull.Value,
+        (object?)record.Content ?? DBNull.Value,
+        (record.ContentRetention ?? ContentRetention.None).ToWire(),
+        record.ContentHash ?? throw new InvalidOperationException("A stored record needs its content hash."),
+        (object?)record.Label?.ToWire() ?? DBNull.Value,
+        record.LabelCategories.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(record.LabelCategories),
+        (object?)record.Reviewer ?? DBNull.Value,
+        (object?)record.LabelNote ?? DBNull.Value,
+        record.LabelledAt is { } at ? at.UtcTicks : DBNull.Value,
+    ];
 
     /// <summary>Reads the row at the reader's position; columns as in <see cref="SelectColumns"/>.</summary>
-    public static AuditRecord Read(SqliteDataReader reader) => new()
+    public static AuditRecord Read(DbDataReader reader) => new()
     {
         Id = reader.GetString(0),
         Time = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero),
@@ -123,7 +101,7 @@ internal static class AuditRecordRows
             ? value
             : throw new InvalidDataException($"The audit database holds an unknown {typeof(T).Name} value '{text}'.");
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) =>
+    private static string? NullableString(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static string[] ReadCodes(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];

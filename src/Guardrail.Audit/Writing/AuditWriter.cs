@@ -1,17 +1,15 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Guardrail.Audit.Diagnostics;
-using Guardrail.Audit.Storage;
 using Guardrail.Auditing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Audit.Writing;
 
 /// <summary>The single background writer: a bounded queue drained in group commits.</summary>
 /// <remarks>
-/// One task owns the write connection. It takes whatever is queued (up to the batch size) and commits it in one
-/// transaction, so the fsync that <c>synchronous=FULL</c> costs is paid once per batch: under load batches grow by
+/// One task owns the committer (the engine's side, <see cref="IAuditBatchCommitter"/>). It takes whatever is queued
+/// (up to the batch size) and commits it in one transaction, so the sync a durable commit costs is paid once per batch: under load batches grow by
 /// themselves while the previous commit syncs, and when idle a lone record commits at once. Full-durability waiters
 /// are released only after their batch's commit returns. Failures are retried as described on
 /// <see cref="CommitWithRetriesAsync"/>; a record that still fails is counted, logged with its id, and its waiter (if
@@ -19,24 +17,12 @@ namespace Guardrail.Audit.Writing;
 /// </remarks>
 internal sealed class AuditWriter : IAsyncDisposable
 {
-    // Primary SQLite result codes (sqlite3.h) that say the database cannot write now, whatever the record.
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-    private const int SqliteNoMemory = 7;
-    private const int SqliteReadOnly = 8;
-    private const int SqliteIoError = 10;
-    private const int SqliteCorrupt = 11;
-    private const int SqliteFull = 13;
-    private const int SqliteCantOpen = 14;
-    private const int SqliteProtocol = 15;
-    private const int SqliteNotADatabase = 26;
-
     // Pauses between attempts at a batch the database could not write. Each attempt also waits up to the busy
     // timeout for a lock, so a batch is given up only after several busy timeouts plus these.
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
 
     private readonly Channel<PendingAuditWrite> _queue;
-    private readonly SqliteConnection _connection;
+    private readonly IAuditBatchCommitter _committer;
     private readonly AuditMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -47,13 +33,13 @@ internal sealed class AuditWriter : IAsyncDisposable
     private int _overloadLogged;
 
     public AuditWriter(
-        SqliteConnection connection,
-        SqliteAuditStoreOptions options,
+        IAuditBatchCommitter committer,
+        AuditStoreOptions options,
         AuditMetrics metrics,
         TimeProvider timeProvider,
         ILogger logger)
     {
-        _connection = connection;
+        _committer = committer;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -112,17 +98,16 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting writes, commits everything queued, and closes the connection.</summary>
+    /// <summary>Stops accepting writes, commits everything queued, and closes the committer.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        await _committer.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task RunAsync()
     {
-        using var insert = AuditRecordRows.CreateInsert(_connection);
         var batch = new List<PendingAuditWrite>(Math.Min(_maxBatchSize, 1024));
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -136,7 +121,7 @@ internal sealed class AuditWriter : IAsyncDisposable
                 continue;
             }
 
-            await CommitWithRetriesAsync(batch, insert).ConfigureAwait(false);
+            await CommitWithRetriesAsync(batch).ConfigureAwait(false);
             batch.Clear();
             if (_queue.Reader.Count == 0)
             {
@@ -153,21 +138,21 @@ internal sealed class AuditWriter : IAsyncDisposable
     /// the whole batch is retried after a pause, a few times, while the queue fills and back-pressure reaches the
     /// producers; only then is the batch failed, loudly. Either way the loop lives on.
     /// </remarks>
-    private async Task CommitWithRetriesAsync(List<PendingAuditWrite> batch, SqliteCommand insert)
+    private async Task CommitWithRetriesAsync(List<PendingAuditWrite> batch)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                CommitBatch(batch, insert);
+                await CommitBatchAsync(batch).ConfigureAwait(false);
                 return;
             }
-            catch (SqliteException ex) when (IsEnvironmental(ex) && attempt < RetryDelays.Length)
+            catch (Exception ex) when (_committer.IsUnavailable(ex) && attempt < RetryDelays.Length)
             {
                 AuditLog.BatchRetrying(_logger, batch.Count, attempt + 1, RetryDelays[attempt], ex);
                 await Task.Delay(RetryDelays[attempt], _timeProvider).ConfigureAwait(false);
             }
-            catch (SqliteException ex) when (IsEnvironmental(ex))
+            catch (Exception ex) when (_committer.IsUnavailable(ex))
             {
                 foreach (var write in batch)
                 {
@@ -181,7 +166,7 @@ internal sealed class AuditWriter : IAsyncDisposable
                 AuditLog.BatchFailed(_logger, batch.Count, ex);
                 foreach (var write in batch)
                 {
-                    CommitOne(write, insert);
+                    await CommitOneAsync(write).ConfigureAwait(false);
                 }
 
                 return;
@@ -189,24 +174,10 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
     }
 
-    private static bool IsEnvironmental(SqliteException exception) =>
-        (exception.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked or SqliteNoMemory or SqliteReadOnly or SqliteIoError
-            or SqliteCorrupt or SqliteFull or SqliteCantOpen or SqliteProtocol or SqliteNotADatabase;
-
-    private void CommitBatch(List<PendingAuditWrite> batch, SqliteCommand insert)
+    private async Task CommitBatchAsync(List<PendingAuditWrite> batch)
     {
         var started = Stopwatch.GetTimestamp();
-        using (var transaction = _connection.BeginTransaction())
-        {
-            insert.Transaction = transaction;
-            foreach (var write in batch)
-            {
-                AuditRecordRows.Insert(insert, write.Record);
-            }
-
-            transaction.Commit();
-        }
-
+        await _committer.CommitAsync(batch.ConvertAll(write => write.Record)).ConfigureAwait(false);
         _metrics.BatchCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
         foreach (var write in batch)
         {
@@ -214,11 +185,11 @@ internal sealed class AuditWriter : IAsyncDisposable
         }
     }
 
-    private void CommitOne(PendingAuditWrite write, SqliteCommand insert)
+    private async Task CommitOneAsync(PendingAuditWrite write)
     {
         try
         {
-            CommitBatch([write], insert);
+            await CommitBatchAsync([write]).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -252,7 +252,8 @@ internal static class AuditCommands
 
     private static Option<string> DbOption() => new("--db")
     {
-        Description = "Path of the audit database (Guardrail:Audit:DatabasePath).",
+        Description = "Path of the SQLite audit database (Guardrail:Audit:DatabasePath), or the PostgreSQL URL or " +
+            "connection string of a shared one (Guardrail:Audit:ConnectionString), e.g. postgres://user:password@host/guardrail.",
         Required = true,
     };
 
@@ -267,14 +268,19 @@ internal static class AuditCommands
         return option;
     }
 
-    private static async Task<int> WithStoreAsync(ParseResult result, Option<string> db, Func<SqliteAuditStore, Task<int>> action)
+    private static async Task<int> WithStoreAsync(ParseResult result, Option<string> db, Func<AuditStore, Task<int>> action)
     {
-        SqliteAuditStore store;
+        AuditStore store;
+        var location = result.GetRequiredValue(db);
+        var isServer = location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) ||
+            location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) ||
+            location.Contains("Host=", StringComparison.OrdinalIgnoreCase);
         try
         {
-            store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+            store = await AuditStore.OpenAsync(new AuditStoreOptions
             {
-                DatabasePath = result.GetRequiredValue(db),
+                DatabasePath = isServer ? "" : location,
+                ConnectionString = isServer ? location : "",
                 // Reading the log must not create an empty one at a mistyped path, nor purge what a server keeps.
                 CreateIfMissing = false,
                 RetentionDays = 0,
@@ -284,6 +290,17 @@ internal static class AuditCommands
         catch (FileNotFoundException ex)
         {
             await result.InvocationConfiguration.Error.WriteLineAsync(ex.Message);
+            return NotFound;
+        }
+        catch (AuditValidationException ex)
+        {
+            Fail(result, ex.Errors);
+            return Usage;
+        }
+        catch (System.Data.Common.DbException ex) when (isServer)
+        {
+            // The server's own words (unreachable, authentication failed); Npgsql's messages never hold the password.
+            await result.InvocationConfiguration.Error.WriteLineAsync($"The audit database could not be opened: {ex.Message}");
             return NotFound;
         }
 

@@ -15,7 +15,7 @@ internal static class DecisionExport
 {
     private static readonly string[] ExtraParameters = ["format"];
 
-    public static async Task<IResult> RunAsync(HttpContext context, SqliteAuditStore store, TimeProvider time)
+    public static async Task<IResult> RunAsync(HttpContext context, AuditStore store, TimeProvider time)
     {
         var parsed = AdminQuery.Parse(context.Request, AuditQueryUse.Export, time, ExtraParameters);
         var problems = parsed.Problems.Select(p => (p.Parameter, p.Message)).ToList();

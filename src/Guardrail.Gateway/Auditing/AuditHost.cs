@@ -6,17 +6,18 @@ using Guardrail.Gateway.Configuration;
 namespace Guardrail.Gateway.Auditing;
 
 /// <summary>
-/// Opens the SQLite audit store at start-up (recovering a database left by a crash) and closes it last, after
-/// its queue is flushed. Every moderated request writes through it. The store's meter comes from the host's
+/// Opens the audit store (SQLite, or PostgreSQL when <c>Guardrail:Audit:ConnectionString</c> is set) at start-up,
+/// recovering a database left by a crash and applying migrations, and closes it last, after its queue is flushed.
+/// Every moderated request writes through it. The store's meter comes from the host's
 /// factory, so its <c>guardrail_audit_*</c> instruments are exported with this gateway's metrics.
 /// </summary>
 internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
 {
-    private readonly SqliteAuditStoreOptions _options;
+    private readonly AuditStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly IMeterFactory _meterFactory;
-    private SqliteAuditStore? _store;
+    private AuditStore? _store;
 
     public AuditHost(GuardrailOptions options, IHostEnvironment environment, TimeProvider time, IMeterFactory meterFactory, ILoggerFactory loggerFactory)
     {
@@ -27,9 +28,10 @@ internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
     }
 
     /// <summary>The store's options from <c>Guardrail:Audit</c>: the one mapping, also validated at start-up.</summary>
-    internal static SqliteAuditStoreOptions OptionsFrom(AuditSettings audit, string contentRoot) => new()
+    internal static AuditStoreOptions OptionsFrom(AuditSettings audit, string contentRoot) => new()
     {
         DatabasePath = string.IsNullOrWhiteSpace(audit.DatabasePath) ? string.Empty : Path.GetFullPath(audit.DatabasePath, contentRoot),
+        ConnectionString = audit.ConnectionString,
         ContentRetention = audit.ContentRetention,
         RetentionDays = audit.RetentionDays,
         PurgeInterval = audit.PurgeInterval,
@@ -39,12 +41,11 @@ internal sealed class AuditHost : IAuditSink, IHostedService, IAsyncDisposable
         BusyTimeout = audit.BusyTimeout,
     };
 
-    public SqliteAuditStore Store => _store ?? throw new InvalidOperationException("The audit store is not open yet.");
+    public AuditStore Store => _store ?? throw new InvalidOperationException("The audit store is not open yet.");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_options.DatabasePath)!);
-        _store = await SqliteAuditStore.OpenAsync(_options, _meterFactory, _time, _loggerFactory, cancellationToken);
+        _store = await AuditStore.OpenAsync(_options, _meterFactory, _time, _loggerFactory, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -252,6 +252,10 @@ public sealed class AuditSettings
     /// <summary>The SQLite database file. Default <c>data/audit.db</c> (relative to the content root).</summary>
     public string DatabasePath { get; init; } = "data/audit.db";
 
+    /// <summary>A PostgreSQL connection string or <c>postgres://</c> URL; when set, decisions go to that server (shared
+    /// by every replica) and <see cref="DatabasePath"/> is not used. Default empty (SQLite).</summary>
+    public string ConnectionString { get; init; } = "";
+
     /// <summary>How much content is kept: <c>Full</c>, <c>Redacted</c> (default), <c>Hash</c> or <c>None</c>. A policy may override it.</summary>
     public ContentRetention ContentRetention { get; init; } = ContentRetention.Redacted;
 

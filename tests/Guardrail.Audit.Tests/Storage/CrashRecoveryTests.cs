@@ -21,7 +21,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         // The killed writer never checkpointed or removed its WAL: reopening has to recover from it.
         Assert.True(new FileInfo(database + "-wal").Length > 0, "no WAL left behind; the stop was not unclean");
-        await using var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+        await using var store = await AuditStore.OpenAsync(new AuditStoreOptions
         {
             DatabasePath = database,
             CreateIfMissing = false,

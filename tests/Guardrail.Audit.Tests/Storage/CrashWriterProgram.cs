@@ -25,7 +25,7 @@ public static class CrashWriterProgram
             return 2;
         }
 
-        var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+        var store = await AuditStore.OpenAsync(new AuditStoreOptions
         {
             DatabasePath = args[1],
             ContentRetention = ContentRetention.Full,

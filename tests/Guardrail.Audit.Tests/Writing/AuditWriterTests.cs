@@ -239,7 +239,7 @@ public sealed class AuditWriterTests : IDisposable
         listener.RecordObservableInstruments();
 
         Assert.Equal("Guardrail.Audit", store.Meter.Name);
-        Assert.Equal(SqliteAuditStore.MeterName, store.Meter.Name);
+        Assert.Equal(AuditStore.MeterName, store.Meter.Name);
         Assert.Equal(2, measurements["guardrail_audit_records_written_total"]);
         Assert.Equal(2, measurements["guardrail_audit_batch_size"]);
         Assert.Equal(2, measurements["guardrail_audit_commit_duration_seconds"]);
@@ -248,7 +248,7 @@ public sealed class AuditWriterTests : IDisposable
 
     /// <summary>Writes Normal records until one has to wait for room; returns that write. Call with the database
     /// locked, so the writer holds its first batch and takes no more.</summary>
-    private static Task FillUntilWriteWaits(SqliteAuditStore store, ref int accepted)
+    private static Task FillUntilWriteWaits(AuditStore store, ref int accepted)
     {
         PlugWriter(store);
         accepted++;
@@ -268,7 +268,7 @@ public sealed class AuditWriterTests : IDisposable
     }
 
     /// <summary>Queues one record and waits until the writer has taken it (and is stuck on the lock with it).</summary>
-    private static void PlugWriter(SqliteAuditStore store)
+    private static void PlugWriter(AuditStore store)
     {
         store.WriteAsync(AuditRecords.Simple(), AuditDurability.Normal, CancellationToken.None).GetAwaiter().GetResult();
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -8,7 +8,9 @@ using Guardrail.Policies;
 namespace Guardrail.Audit.Tests.Writing;
 
 /// <summary>Measures sustained decisions per second through the writer in both durability modes:
-/// <c>dotnet tests/Guardrail.Audit.Tests/bin/Release/net10.0/Guardrail.Audit.Tests.dll writer-benchmark [records] [producers] [retention]</c>.</summary>
+/// <c>dotnet tests/Guardrail.Audit.Tests/bin/Release/net10.0/Guardrail.Audit.Tests.dll writer-benchmark [records] [producers] [retention] [postgres-connection-string] [full|normal|both]</c>.
+/// With a connection string the store is PostgreSQL (several processes may run against the same database at once, as
+/// replicas do; <c>benchmarks/audit.sh</c> does); without one, a SQLite file in a temporary directory.</summary>
 /// <remarks>Producers stand for concurrent requests: each awaits its own write, as the gateway does, so Full mode
 /// measures group commit (many waiters released by one fsync) rather than one fsync per record. Records carry a
 /// 600-character conversation with an e-mail address, stored with the default redacted retention unless another is named.</remarks>
@@ -27,13 +29,21 @@ internal static class WriterBenchmark
             return 2;
         }
 
+        var connectionString = args.Length > 3 ? args[3] : "";
+        AuditDurability[] modes = (args.Length > 4 ? args[4] : "both") switch
+        {
+            "full" => [AuditDurability.Full],
+            "normal" => [AuditDurability.Normal],
+            _ => [AuditDurability.Full, AuditDurability.Normal],
+        };
         var content = "user: my address is someone@example.com and I want to know " + new string('x', 540);
-        foreach (var durability in new[] { AuditDurability.Full, AuditDurability.Normal })
+        foreach (var durability in modes)
         {
             using var directory = new TempDirectory();
-            var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+            var store = await AuditStore.OpenAsync(new AuditStoreOptions
             {
                 DatabasePath = directory.File("bench.db"),
+                ConnectionString = connectionString,
                 PurgeInterval = TimeSpan.Zero,
                 ContentRetention = retention,
             });
@@ -54,7 +64,7 @@ internal static class WriterBenchmark
             clock.Stop();
             var stats = store.GetWriterStats();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{durability,-6}  {records} records, {producers} producers, {retention.ToWire()} content: {records / clock.Elapsed.TotalSeconds:0} records/s " +
+                $"{(store is PostgresAuditStore ? "postgres" : "sqlite"),-8}  {durability,-6}  {records} records, {producers} producers, {retention.ToWire()} content: {records / clock.Elapsed.TotalSeconds:0} records/s " +
                 $"({clock.Elapsed.TotalSeconds:0.00} s, {stats.Batches} commits, mean batch {(double)stats.RecordsWritten / stats.Batches:0.0}, " +
                 $"largest {stats.LargestBatch}, errors {stats.WriteErrors})"));
         }

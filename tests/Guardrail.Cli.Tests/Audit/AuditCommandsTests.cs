@@ -28,7 +28,7 @@ public sealed class AuditCommandsTests : IAsyncLifetime
         _flagged = Record(Now.AddHours(-2), "team-a", CheckDirection.Response, GuardOutcome.Unsafe, ModerationAction.Flag, ["S10"], "a rude reply");
         _blockedViolent = Record(Now.AddHours(-1), "team-a", CheckDirection.Prompt, GuardOutcome.Unsafe, ModerationAction.Block, ["S1", "S9"],
             "how to hurt someone, \"quietly\"\nwith details") with { KeyId = "key-a" };
-        await using var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions
+        await using var store = await AuditStore.OpenAsync(new AuditStoreOptions
         {
             DatabasePath = _db,
             ContentRetention = ContentRetention.Full,
@@ -44,6 +44,45 @@ public sealed class AuditCommandsTests : IAsyncLifetime
     {
         Directory.Delete(_directory, recursive: true);
         return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task List_PostgresUrl_ReadsTheSharedDatabaseAsItReadsAFile()
+    {
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(await (await PostgresServer.SharedAsync()).CreateDatabaseAsync());
+        await using (var store = await AuditStore.OpenAsync(new AuditStoreOptions
+        {
+            ConnectionString = database.ConnectionString,
+            ContentRetention = ContentRetention.Full,
+            PurgeInterval = TimeSpan.Zero,
+        }))
+        {
+            foreach (var record in new[] { _allowedOld, _flagged, _blockedViolent })
+            {
+                await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
+            }
+        }
+
+        var url = $"postgres://{database.Username}@{database.Host}:{database.Port}/{database.Database}";
+        var (exit, output, _) = await RunAsync("audit", "list", "--db", url, "--limit", "2");
+        var (fileExit, fileOutput, _) = await RunAsync("audit", "list", "--db", _db, "--limit", "2");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(0, fileExit);
+        Assert.Equal(fileOutput, output);
+        Assert.Contains(_blockedViolent.Id, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_PostgresUnreachable_SaysSoWithoutPasswordOrStackTrace()
+    {
+        var (exit, output, error) = await RunAsync("audit", "list", "--db", "postgres://guardrail:hunter2@127.0.0.1:1/guardrail");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.StartsWith("The audit database could not be opened: ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     [Fact]

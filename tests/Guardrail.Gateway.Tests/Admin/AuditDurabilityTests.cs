@@ -1,17 +1,16 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Guardrail.Gateway.Tests.Infrastructure;
-using Guardrail.Gateway.Tests.Moderation;
 
 namespace Guardrail.Gateway.Tests.Admin;
 
 /// <summary>
 /// Issue 7's crash test: the gateway as an operator runs it (a separate process configured through the environment),
 /// killed with SIGKILL the moment it has answered, must show every blocked decision it answered after a restart on
-/// the same database. A blocked decision is committed before its refusal is sent, so no answer can outrun its record.
+/// the same database, SQLite file or PostgreSQL server. A blocked decision is committed before its refusal is sent, so
+/// no answer can outrun its record.
 /// </summary>
 public sealed class AuditDurabilityTests : IAsyncLifetime
 {
@@ -34,10 +33,14 @@ public sealed class AuditDurabilityTests : IAsyncLifetime
         _data.Delete(recursive: true);
     }
 
-    [Fact]
-    public async Task SigKillAfterBlockedResponses_RestartFindsEveryBlockedDecision()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task SigKillAfterBlockedResponses_RestartFindsEveryBlockedDecision(string engine)
     {
-        var database = Path.Combine(_data.FullName, "audit.db");
+        var database = engine == "postgres"
+            ? await (await PostgresServer.SharedAsync()).CreateDatabaseAsync()
+            : Path.Combine(_data.FullName, "audit.db");
         var answered = new List<string>();
         using (var first = await GatewayProcess.StartAsync(_backend.BaseAddress, database, FreePort.Next(), ReadyTimeout))
         {
@@ -93,7 +96,7 @@ public sealed class AuditDurabilityTests : IAsyncLifetime
         Assert.Equal(["S1"], one.GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
     }
 
-    private static StringContent Chat(string text)
+    internal static StringContent Chat(string text)
     {
         var body = JsonSerializer.Serialize(new { model = "llama-3-8b", messages = new[] { new { role = "user", content = text } } });
         var content = new StringContent(body, Encoding.UTF8);
@@ -101,136 +104,10 @@ public sealed class AuditDurabilityTests : IAsyncLifetime
         return content;
     }
 
-    private static HttpClient Client(int port, string key)
+    internal static HttpClient Client(int port, string key)
     {
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
-    }
-
-    /// <summary><c>dotnet Guardrail.Gateway.dll</c> from the test output, configured through environment variables only.</summary>
-    private sealed class GatewayProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        private GatewayProcess(Process process, int port)
-        {
-            _process = process;
-            Port = port;
-        }
-
-        public int Port { get; }
-
-        public static async Task<GatewayProcess> StartAsync(Uri backend, string database, int port, TimeSpan readyTimeout)
-        {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Guardrail.Gateway.dll") },
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = AppContext.BaseDirectory,
-            };
-            foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase)).ToList())
-            {
-                start.Environment.Remove(name);
-            }
-
-            var settings = new Dictionary<string, string?>(GatewayServer.ConfigurationFor(backend))
-            {
-                ["ReverseProxy:Routes:chat:ClusterId"] = "llm",
-                ["ReverseProxy:Routes:chat:Match:Path"] = "/v1/chat/completions",
-                ["ReverseProxy:Routes:chat:Metadata:Guardrail.Api"] = "openai.chat",
-                ["Guardrail:Policies:Directory"] = Path.Combine(RepositoryRoot.Path, "policies"),
-                ["Guardrail:Policies:TaxonomyDirectory"] = Path.Combine(RepositoryRoot.Path, "taxonomy"),
-                ["Guardrail:Audit:DatabasePath"] = database,
-                ["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath,
-                ["Guardrail:Classifier:ContextSize"] = "2048",
-                ["Guardrail:Classifier:GpuLayers"] = "0",
-                ["Guardrail:Classifier:RequestTimeout"] = "00:10:00",
-                ["Urls"] = $"http://127.0.0.1:{port}",
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            };
-            foreach (var (key, value) in settings)
-            {
-                start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-            }
-
-            var process = Process.Start(start)!;
-            var gateway = new GatewayProcess(process, port);
-            process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-                await Eventually.SucceedsAsync(async () =>
-                {
-                    if (process.HasExited)
-                    {
-                        throw new InvalidOperationException($"The gateway exited with {process.ExitCode} before it was ready:\n{gateway.Output}");
-                    }
-
-                    try
-                    {
-                        using var response = await probe.GetAsync("/readyz");
-                        return response.StatusCode == HttpStatusCode.OK;
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return false;
-                    }
-                }, readyTimeout, $"the gateway on port {port} to report ready");
-            }
-            catch (TimeoutException e)
-            {
-                gateway.Kill();
-                gateway.Dispose();
-                throw new TimeoutException($"{e.Message}\n{gateway.Output}", e);
-            }
-
-            return gateway;
-        }
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        /// <summary>SIGKILL: no shutdown hooks, no flush, no disposal; what is on disk is all there is.</summary>
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit(TimeSpan.FromSeconds(30));
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
     }
 }

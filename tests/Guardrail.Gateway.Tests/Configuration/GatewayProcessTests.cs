@@ -54,6 +54,7 @@ public sealed class GatewayProcessTests
         { "Guardrail:Limits:MaxResponseBodyBytes", "0", "Guardrail:Limits:MaxResponseBodyBytes" },
         { "Guardrail:Audit:RetentionDays", "-3", "Guardrail:Audit:RetentionDays" },
         { "Guardrail:Audit:QueueCapacity", "0", "Guardrail:Audit:QueueCapacity" },
+        { "Guardrail:Audit:ConnectionString", "postgres://guardrail:secret@/audit", "Guardrail:Audit:ConnectionString" },
         { "Guardrail:Cache:TtlSeconds", "0", "Guardrail:Cache:TtlSeconds" },
         { "Guardrail:Cache:Redis", "http://example.invalid", "Guardrail:Cache:Redis" },
         { "Guardrail:Metrics:ManagementUrl", "not a url", "Guardrail:Metrics:ManagementUrl" },

@@ -12,6 +12,13 @@ public sealed partial class DockerfileTests
 {
     private static readonly string Dockerfile = File.ReadAllText(System.IO.Path.Combine(RepositoryRoot.Path, "Dockerfile"));
 
+    /// <summary>The Dockerfile's text.</summary>
+    internal static string Text => Dockerfile;
+
+    /// <summary>The port the image exposes for the gateway's main listener (the first EXPOSE).</summary>
+    internal static int ExposedPort() =>
+        int.Parse(ExposePattern().Match(Dockerfile).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public void Entrypoint_StartsTheGatewayAssembly()
     {
@@ -37,6 +44,35 @@ public sealed partial class DockerfileTests
 
         Assert.Contains($"Urls=http://0.0.0.0:{port}", Dockerfile, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void EveryRuntimeStage_RunsTheSameEntrypointAsANonRootUser()
+    {
+        var stages = StagePattern().Split(Dockerfile).Where(stage => stage.Contains("ENTRYPOINT", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(2, stages.Count);
+        Assert.All(stages, stage => Assert.Matches(@"(?m)^USER app\s*$", stage));
+        Assert.Single(EntrypointPattern().Matches(Dockerfile).Select(m => m.Groups["json"].Value).Distinct(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void CudaStage_ChecksReadinessOnTheManagementPortAndUsesTheCudaRuntimeItInstalls()
+    {
+        var cuda = StagePattern().Split(Dockerfile).Single(stage => stage.Contains("AS cuda", StringComparison.Ordinal));
+        var management = new Uri(ManagementUrlPattern().Match(cuda).Groups["url"].Value);
+
+        Assert.Matches(@"(?m)^HEALTHCHECK ", cuda);
+        Assert.Contains($"/dev/tcp/127.0.0.1/{management.Port}", cuda, StringComparison.Ordinal);
+        Assert.Contains("GET /readyz ", cuda, StringComparison.Ordinal);
+        Assert.Contains("GUARDRAIL_LLAMA_RUNTIME_DIR=/app/native/runtime/cuda", cuda, StringComparison.Ordinal);
+        Assert.Contains("native-runtime.sh --cuda && cp -r .cache/llama/runtime/cuda /app/native/runtime/", Dockerfile, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^(?=FROM )", RegexOptions.Multiline, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex StagePattern();
+
+    [GeneratedRegex(@"Guardrail__Metrics__ManagementUrl=(?<url>\S+)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ManagementUrlPattern();
 
     [GeneratedRegex(@"^ENTRYPOINT\s+(?<json>\[.*\])\s*$", RegexOptions.Multiline, matchTimeoutMilliseconds: 1000)]
     private static partial Regex EntrypointPattern();

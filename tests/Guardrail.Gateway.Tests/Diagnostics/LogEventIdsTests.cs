@@ -14,7 +14,7 @@ public sealed class LogEventIdsTests
     [
         (typeof(LlamaGuardClassifier).Assembly, 1000, 1999),
         (typeof(GatewayApplication).Assembly, 2000, 6999),
-        (typeof(SqliteAuditStore).Assembly, 7000, 7999),
+        (typeof(AuditStore).Assembly, 7000, 7999),
         (typeof(GenerationServer).Assembly, 8000, 8999),
     ];
 

@@ -8,21 +8,17 @@ using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.Policies;
 
-namespace Guardrail.Audit.Tests.Export;
+namespace Guardrail.Audit.Tests;
 
-public sealed class AuditExportTests : IDisposable
+public abstract partial class AuditStoreContract
 {
     private const string Awkward = "line one, with comma\nline \"two\"\r\nthree; and \u00e9t\u00e9 \U0001F600";
-
-    private readonly TempDirectory _directory = new();
-
-    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task ExportAsync_JsonLines_EveryFieldParsesBack()
     {
         var record = AuditRecords.Full() with { ContentRetention = ContentRetention.Full, Content = Awkward };
-        await using var store = await StoreFactory.OpenAsync(_directory);
+        await using var store = await OpenStoreAsync();
         await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
         var output = new StringWriter();
 
@@ -68,7 +64,7 @@ public sealed class AuditExportTests : IDisposable
     public async Task ExportAsync_Csv_QuotesPerRfc4180AndParsesBack()
     {
         var record = AuditRecords.Full() with { ContentRetention = ContentRetention.Full, Content = Awkward, LabelNote = "=HYPERLINK(\"http://x\")" };
-        await using var store = await StoreFactory.OpenAsync(_directory);
+        await using var store = await OpenStoreAsync();
         await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
         var output = new StringWriter();
 
@@ -94,7 +90,7 @@ public sealed class AuditExportTests : IDisposable
     [Fact]
     public async Task ExportAsync_MoreThanOnePage_ExportsEveryMatchIgnoringLimit()
     {
-        await using var store = await StoreFactory.OpenAsync(_directory);
+        await using var store = await OpenStoreAsync();
         var ids = new AuditIdGenerator(TimeProvider.System);
         for (var i = 0; i < 1_203; i++)
         {
@@ -115,7 +111,7 @@ public sealed class AuditExportTests : IDisposable
     [Fact]
     public async Task ExportAsync_EvaluationSet_DerivesExpectedAnswerFromLabel()
     {
-        await using var store = await StoreFactory.OpenAsync(_directory);
+        await using var store = await OpenStoreAsync();
         var ids = new AuditIdGenerator(TimeProvider.System);
         var confirmedUnsafe = AuditRecords.Simple(verdict: GuardOutcome.Unsafe, action: ModerationAction.Block, categories: ["S1"], content: "c1", ids: ids);
         var confirmedSafe = AuditRecords.Simple(content: "c2", ids: ids);

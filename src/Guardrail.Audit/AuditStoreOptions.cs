@@ -1,15 +1,26 @@
+using Guardrail.Audit.Storage;
 using Guardrail.Auditing;
 
 namespace Guardrail.Audit;
 
-/// <summary>Settings of the embedded SQLite audit store (configuration section <c>Guardrail:Audit</c>).</summary>
-public sealed record SqliteAuditStoreOptions
+/// <summary>Settings of the audit store (configuration section <c>Guardrail:Audit</c>): the embedded SQLite file by
+/// default, a PostgreSQL server when <see cref="ConnectionString"/> is set.</summary>
+public sealed record AuditStoreOptions
 {
     /// <summary>Largest <see cref="QueueCapacity"/> accepted; beyond it a stalled disk hides for too long.</summary>
     public const int MaxQueueCapacity = 1_000_000;
 
-    /// <summary>Path of the database file. Its directory is created when missing. Required.</summary>
+    /// <summary>Path of the SQLite database file. Its directory is created when missing. Required unless
+    /// <see cref="ConnectionString"/> is set.</summary>
     public string DatabasePath { get; init; } = "";
+
+    /// <summary>A PostgreSQL connection string (<c>Host=db;Database=guardrail;Username=guardrail</c>) or URL
+    /// (<c>postgres://user:password@db:5432/guardrail</c>). When set, decisions go to that server instead of the SQLite
+    /// file, so every replica writes to and reviews the same log. Default empty (SQLite).</summary>
+    public string ConnectionString { get; init; } = "";
+
+    /// <summary>True when the store is PostgreSQL.</summary>
+    public bool UsesPostgres => !string.IsNullOrWhiteSpace(ConnectionString);
 
     /// <summary>Create the database when the file does not exist. The CLI turns this off so that a mistyped path
     /// is an error rather than an empty log. Default true.</summary>
@@ -23,7 +34,7 @@ public sealed record SqliteAuditStoreOptions
     public int RetentionDays { get; init; }
 
     /// <summary>How often the background purge runs when <see cref="RetentionDays"/> is set. Zero turns the
-    /// background purge off (<see cref="SqliteAuditStore.PurgeAsync"/> can still be called). Default 1 hour.</summary>
+    /// background purge off (<see cref="AuditStore.PurgeAsync"/> can still be called). Default 1 hour.</summary>
     public TimeSpan PurgeInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Records that may wait for the writer. Default 10,000; range 1 to <see cref="MaxQueueCapacity"/>.</summary>
@@ -36,17 +47,25 @@ public sealed record SqliteAuditStoreOptions
     /// <see cref="AuditQueueFullException"/>. Default 2 seconds; range 0 to 5 minutes.</summary>
     public TimeSpan EnqueueTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a connection waits for another writer's lock (a label, a purge, the CLI). Default 10
-    /// seconds; range 1 second to 10 minutes.</summary>
+    /// <summary>How long a connection waits for another writer's lock (a label, a purge, the CLI); on PostgreSQL
+    /// also the connect and command timeout. Default 10 seconds; range 1 second to 10 minutes.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Every problem with these settings, each naming its key; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(DatabasePath))
+        if (UsesPostgres)
         {
-            errors.Add("Guardrail:Audit:DatabasePath is required: set it to the path of the SQLite file, for example /var/lib/guardrail/audit.db.");
+            if (PostgresConnectionString.Problem(ConnectionString) is { } problem)
+            {
+                errors.Add($"Guardrail:Audit:ConnectionString {problem}");
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(DatabasePath))
+        {
+            errors.Add("Guardrail:Audit:DatabasePath is required: set it to the path of the SQLite file, for example " +
+                "/var/lib/guardrail/audit.db, or set Guardrail:Audit:ConnectionString to a PostgreSQL server.");
         }
 
         if (!Enum.IsDefined(ContentRetention))

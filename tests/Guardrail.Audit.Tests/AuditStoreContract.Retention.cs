@@ -4,20 +4,16 @@ using Guardrail.Auditing;
 using Guardrail.Classification;
 using Guardrail.Policies;
 
-namespace Guardrail.Audit.Tests.Retention;
+namespace Guardrail.Audit.Tests;
 
-public sealed class AuditPurgerTests : IDisposable
+public abstract partial class AuditStoreContract
 {
-    private readonly TempDirectory _directory = new();
-
-    public void Dispose() => _directory.Dispose();
-
     [Fact]
     public async Task BackgroundPurge_ClockPassesInterval_DeletesRecordsOlderThanRetention()
     {
         var now = AuditRecords.Epoch.AddDays(30);
         var clock = new FakeTimeProvider(now);
-        await using var store = await StoreFactory.OpenAsync(_directory,
+        await using var store = await OpenStoreAsync(
             o => o with { RetentionDays = 7, PurgeInterval = TimeSpan.FromHours(1) }, clock);
         var old = AuditRecords.Simple(time: now.AddDays(-8), content: "old secret words");
         var edge = AuditRecords.Simple(time: now.AddDays(-7).AddMinutes(90));
@@ -45,7 +41,7 @@ public sealed class AuditPurgerTests : IDisposable
     {
         var now = AuditRecords.Epoch.AddDays(30);
         var clock = new FakeTimeProvider(now);
-        await using var store = await StoreFactory.OpenAsync(_directory, o => o with { RetentionDays = 1 }, clock);
+        await using var store = await OpenStoreAsync(o => o with { RetentionDays = 1 }, clock);
         var ids = new AuditIdGenerator(TimeProvider.System);
         for (var i = 0; i < 4_500; i++)
         {
@@ -65,7 +61,7 @@ public sealed class AuditPurgerTests : IDisposable
     public async Task PurgeAsync_RetentionZero_KeepsEverything()
     {
         var clock = new FakeTimeProvider(AuditRecords.Epoch.AddYears(5));
-        await using var store = await StoreFactory.OpenAsync(_directory, timeProvider: clock);
+        await using var store = await OpenStoreAsync(timeProvider: clock);
         await store.WriteAsync(AuditRecords.Simple(), AuditDurability.Full, CancellationToken.None);
 
         Assert.Equal(0, await store.PurgeAsync(CancellationToken.None));
