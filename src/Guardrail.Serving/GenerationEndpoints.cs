@@ -238,31 +238,30 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         return false;
     }
 
-    /// <summary>The body, or null after answering 413 when it is over <see cref="GenerationServerOptions.MaxRequestBodyBytes"/>.</summary>
+    /// <summary>
+    /// The body, or null after answering 413 when it is over <see cref="GenerationServerOptions.MaxRequestBodyBytes"/>
+    /// (Kestrel's own limit, set to the same value, cuts a chunked body without a length), as the gateway reads it.
+    /// </summary>
     private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext context)
     {
         var limit = options.MaxRequestBodyBytes;
-        if (context.Request.ContentLength > limit)
+        try
         {
-            await TooLargeAsync(context, limit);
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit)
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            if (buffer.Length > limit)
             {
                 await TooLargeAsync(context, limit);
                 return null;
             }
 
-            buffer.Write(chunk, 0, read);
+            return buffer.ToArray();
         }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await TooLargeAsync(context, limit);
+            return null;
+        }
     }
 
     private static Task TooLargeAsync(HttpContext context, long limit) =>

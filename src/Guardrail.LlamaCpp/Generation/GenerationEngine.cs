@@ -377,14 +377,42 @@ public sealed partial class GenerationEngine : IDisposable
         var row = logits.ToArray();
         return (token, top) =>
         {
-            var alternatives = Enumerable.Range(0, row.Length)
-                .OrderByDescending(t => row[t])
-                .Take(top)
-                .Select(t => Alternative(t, row[t] - logSum))
-                .ToArray();
+            var alternatives = TopTokens(row, top).Select(t => Alternative(t, row[t] - logSum)).ToArray();
             var chosen = Alternative(token, row[token] - logSum);
             return new TokenLogprob(chosen.Token, chosen.Bytes, chosen.Logprob, alternatives);
         };
+    }
+
+    /// <summary>The <paramref name="count"/> tokens with the largest logits, largest first, in one pass over the row.</summary>
+    private static List<int> TopTokens(float[] row, int count)
+    {
+        var top = new List<int>(count + 1);
+        if (count == 0)
+        {
+            return top;
+        }
+
+        for (var token = 0; token < row.Length; token++)
+        {
+            if (top.Count == count && row[token] <= row[top[^1]])
+            {
+                continue;
+            }
+
+            var at = top.Count;
+            while (at > 0 && row[top[at - 1]] < row[token])
+            {
+                at--;
+            }
+
+            top.Insert(at, token);
+            if (top.Count > count)
+            {
+                top.RemoveAt(count);
+            }
+        }
+
+        return top;
     }
 
     private TokenAlternative Alternative(int token, double logprob)
