@@ -18,6 +18,7 @@ internal static class CliRunner
             ClassifyCommand.Create(NullLoggerFactory.Instance, input),
             PolicyCommands.Create(),
             EvalCommand.Create(NullLoggerFactory.Instance),
+            BenchCommand.Create(NullLoggerFactory.Instance),
         };
         using var output = new StringWriter();
         using var error = new StringWriter();

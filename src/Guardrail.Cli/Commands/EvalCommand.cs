@@ -217,7 +217,7 @@ internal static class EvalCommand
             {
                 answers = await runner.RunAsync(
                     items,
-                    request.Classifier.MaxBatchSequences * 2,
+                    request.Classifier.MaxBatchSequences,
                     progress is null ? null : done => progress.Report(done, items.Count),
                     cancellationToken);
             }

@@ -113,6 +113,24 @@ public sealed class EvalCommandTests : IClassFixture<EvalCommandTests.ShippedSet
     }
 
     [Fact]
+    public void Eval_SetExportedByBench_ClassifiesTheBenchConversations()
+    {
+        // The benchmark's conversations as a set: eval and `bench classify` measure the very same checks.
+        using var scratch = new TempDirectory();
+        var set = scratch.File("bench.jsonl");
+        var model = SyntheticModelCache.GetKeywordGuard(ShippedSetRun.Triggers);
+        var (benchExit, _, benchError) = CliRunner.Run("bench", "classify", "--model", model, "--requests", "3", "--concurrency", "1", "--export-set", set);
+        Assert.True(benchExit == 0, benchError);
+
+        var (exit, output, error) = CliRunner.Run("eval", "--model", model, "--set", set, "--out", scratch.File("out"), "--gpu-layers", "0", "--policies", RepositoryRoot.Combine("policies"));
+
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("3 items (0 errors)", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(scratch.File("out"), "eval.json")));
+        Assert.Equal(["bench-1", "bench-2", "bench-3"], json.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public void Eval_MalformedSet_ExitsTwoNamingFileAndLine()
     {
         using var scratch = new TempDirectory();
