@@ -54,7 +54,7 @@ internal static class MarkdownReport
         else
         {
             Line(report.Items.Any(i => i.Score is not null)
-                ? "No threshold meets the target false-positive rate: even the highest score is a false positive."
+                ? "No threshold meets the target false-positive rate: flagging only the highest-scoring items already exceeds it."
                 : "No threshold can be recommended: no item has a score.");
         }
 
