@@ -97,6 +97,33 @@ internal static class EvalCommand
                 return await CompareAsync(files[0], files[1], stdout, stderr, cancellationToken);
             }
 
+            // Range checks here, not in a validator: a validator does not see the options' defaults.
+            var problems = new List<string>();
+            if (parse.GetValue(batch) is not (>= 1 and <= 64))
+            {
+                problems.Add($"--batch {parse.GetValue(batch).ToString(CultureInfo.InvariantCulture)} is outside 1 to 64.");
+            }
+
+            if (parse.GetValue(contextSize) is not (>= 512 and <= 131072))
+            {
+                problems.Add($"--context {parse.GetValue(contextSize).ToString(CultureInfo.InvariantCulture)} is outside 512 to 131072.");
+            }
+
+            if (parse.GetValue(threads) < 0)
+            {
+                problems.Add("--threads is a count of CPU threads (0: all cores), not negative.");
+            }
+
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    await stderr.WriteLineAsync($"error: {problem}");
+                }
+
+                return Usage;
+            }
+
             var request = new EvalRequest(
                 parse.GetValue(model)!.FullName,
                 parse.GetValue(set)!.FullName,
@@ -211,6 +238,7 @@ internal static class EvalCommand
                 return Usage;
             }
 
+            classifier.ResetPerformance();
             var started = time.GetTimestamp();
             IReadOnlyList<EvaluatedItem> answers;
             using (var progress = ProgressBar.ForTerminal(stderr, "Classifying"))
@@ -223,6 +251,7 @@ internal static class EvalCommand
             }
 
             var seconds = time.GetElapsedTime(started).TotalSeconds;
+            var performance = classifier.Performance;
             var run = new EvaluationRun
             {
                 Model = classifier.ModelDescription,
@@ -237,6 +266,7 @@ internal static class EvalCommand
                 Time = time.GetUtcNow(),
                 Seconds = seconds,
                 ItemsPerSecond = seconds > 0 ? items.Count / seconds : 0,
+                DecodeSeconds = (performance.PromptEvalMilliseconds + performance.EvalMilliseconds) / 1000,
             };
             var report = EvaluationScorer.Score(run, answers, policy.Taxonomy, request.TargetFalsePositiveRate);
             await WriteAsync(report, request.OutputDirectory, cancellationToken);

@@ -30,7 +30,7 @@ internal sealed record EvaluationReport
     /// <c>on_error</c> decides).</summary>
     public required Measures Overall { get; init; }
 
-    /// <summary>Items whose verdict was an error (no score): outside the curves.</summary>
+    /// <summary>Items whose verdict was an error (the model said something that is not a verdict): without a score, they are outside the curves.</summary>
     public required int Errors { get; init; }
 
     /// <summary>One entry per category the policy sends to the model, and per other code the set or the model named.</summary>
@@ -98,6 +98,10 @@ internal sealed record EvaluationRun
     public required double Seconds { get; init; }
 
     public required double ItemsPerSecond { get; init; }
+
+    /// <summary>Of <see cref="Seconds"/>, the time llama.cpp spent decoding (prompt and generated tokens): the rest is
+    /// what the engine and the evaluation add.</summary>
+    public required double DecodeSeconds { get; init; }
 }
 
 /// <summary>Confusion counts and the measures made of them; a measure with a zero denominator is null.</summary>

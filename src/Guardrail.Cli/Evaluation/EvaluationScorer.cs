@@ -24,7 +24,7 @@ internal static class EvaluationScorer
         {
             Run = run,
             Overall = Measures.From(overall),
-            Errors = items.Count(i => i.Score is null),
+            Errors = items.Count(i => string.Equals(i.Verdict, "error", StringComparison.Ordinal)),
             Categories = ScoreCategories(run, items, taxonomy),
             Confusion = Confuse(items),
             Roc = new Curve { Area = curve.RocArea, Points = Points(curve) },

@@ -24,7 +24,7 @@ internal static class MarkdownReport
         Line($"- Model: {run.Model} ({run.Variant})");
         Line($"- Policy: `{run.PolicyId}` version {run.PolicyVersion}, threshold {Number(run.Threshold)}; categories sent: {string.Join(", ", run.CategoriesSent)}");
         Line($"- Set: `{run.SetFile}` (sha256 {run.SetSha256}), direction {run.Direction}, {Count(report.Items.Count)} items, {Count(report.Errors)} error verdicts");
-        Line($"- Run: {run.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)}, {Number(run.Seconds, "0.0")} s, {Number(run.ItemsPerSecond, "0.00")} items/s");
+        Line($"- Run: {run.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)}, {Number(run.Seconds, "0.0")} s, {Number(run.ItemsPerSecond, "0.00")} items/s, {Number(run.DecodeSeconds, "0.0")} s of it in llama.cpp's decode");
         Line();
 
         Line("## Overall, at the policy's threshold");

@@ -157,6 +157,10 @@ public sealed class EvalCommandTests : IClassFixture<EvalCommandTests.ShippedSet
         Assert.Contains("--target-fpr 1.5", badRateError, StringComparison.Ordinal);
         Assert.NotEqual(0, badThreshold);
         Assert.Contains("--threshold 1 is not between 0 and 1", badThresholdError, StringComparison.Ordinal);
+        var (badBatch, _, badBatchError) = CliRunner.Run("eval", "--model", "m.gguf", "--set", SetPath, "--batch", "0", "--context", "100");
+        Assert.NotEqual(0, badBatch);
+        Assert.Contains("--batch 0 is outside 1 to 64", badBatchError, StringComparison.Ordinal);
+        Assert.Contains("--context 100 is outside 512 to 131072", badBatchError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ internal static class EvaluationItems
         Time = new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero),
         Seconds = 2,
         ItemsPerSecond = 2.5,
+        DecodeSeconds = 1.5,
     };
 
     public static Guardrail.Taxonomy.HazardTaxonomy TestTaxonomy() =>
