@@ -10,6 +10,7 @@ using var loggerFactory = LoggerFactory.Create(logging => logging
 var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
 {
     ClassifyCommand.Create(loggerFactory),
+    EvalCommand.Create(loggerFactory),
     ModelCommands.Create(loggerFactory),
     PolicyCommands.Create(),
     AuditCommands.Create(),

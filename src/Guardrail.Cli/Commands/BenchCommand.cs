@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
@@ -43,9 +44,14 @@ internal static class BenchCommand
             Description = "Also write every check's prompt tokens, one JSON array per line, so another engine can evaluate the very same prompts.",
         };
 
+        var exportSet = new Option<FileInfo>("--export-set")
+        {
+            Description = "Also write the conversations as an evaluation set (all expected safe), so `guardrail eval` can run the very same checks.",
+        };
+
         var classify = new Command("classify", "Checks per second and latency p50/p99 of the classifier at several concurrency levels.")
         {
-            model, concurrency, requests, noPrefixReuse, contextSize, threads, gpuLayers, seed, exportPrompts,
+            model, concurrency, requests, noPrefixReuse, contextSize, threads, gpuLayers, seed, exportPrompts, exportSet,
         };
         classify.SetAction(async (parse, cancellationToken) =>
         {
@@ -69,6 +75,7 @@ internal static class BenchCommand
                     parse.GetValue(gpuLayers),
                     parse.GetValue(seed),
                     parse.GetValue(exportPrompts)?.FullName,
+                    parse.GetValue(exportSet)?.FullName,
                     loggerFactory,
                     stdout,
                     cancellationToken);
@@ -92,6 +99,7 @@ internal static class BenchCommand
         int gpuLayers,
         int seed,
         string? exportPath,
+        string? exportSetPath,
         ILoggerFactory loggerFactory,
         TextWriter stdout,
         CancellationToken cancellationToken)
@@ -119,6 +127,11 @@ internal static class BenchCommand
         if (exportPath is not null)
         {
             ExportPrompts(modelPath, conversations, categories, contextSize, exportPath);
+        }
+
+        if (exportSetPath is not null)
+        {
+            ExportSet(conversations, exportSetPath);
         }
 
         // One check before measuring: loads weights into caches and fills the prefix cache, as in steady service.
@@ -169,6 +182,25 @@ internal static class BenchCommand
             output.Write('[');
             output.Write(string.Join(',', prompt.Tokens.Select(t => t.ToString(CultureInfo.InvariantCulture))));
             output.Write("]\n");
+        }
+    }
+
+    /// <summary>The conversations as evaluation-set lines: one user message each, expected safe (their words are).</summary>
+    private static void ExportSet(List<Conversation> conversations, string path)
+    {
+        using var output = File.Create(path);
+        using var json = new Utf8JsonWriter(output);
+        for (var i = 0; i < conversations.Count; i++)
+        {
+            json.Reset();
+            json.WriteStartObject();
+            json.WriteString("id", string.Create(CultureInfo.InvariantCulture, $"bench-{i + 1}"));
+            json.WriteString("direction", "prompt");
+            json.WriteString("text", conversations[i].Turns[0].Text);
+            json.WriteString("expected", "safe");
+            json.WriteEndObject();
+            json.Flush();
+            output.WriteByte((byte)'\n');
         }
     }
 
