@@ -51,6 +51,12 @@ internal sealed class GatewayProcess : IDisposable
             ["Urls"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        if (audit.StartsWith("Host=", StringComparison.Ordinal))
+        {
+            // The store's commands and the migration at start-up wait this long; a loaded 2-core machine needs more than the 10 s default.
+            settings["Guardrail:Audit:BusyTimeout"] = "00:01:00";
+        }
+
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
