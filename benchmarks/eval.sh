@@ -26,4 +26,7 @@ trap 'rm -rf "$work"' EXIT
 say "bench classify: $items checks, $batch at a time (its conversations written as a set)"
 "${guardrail[@]}" bench classify --model "$model" --requests "$items" --concurrency "$batch" --context 1024 --export-set "$work/set.jsonl"
 say "eval: the same $items conversations, batch $batch"
-"${guardrail[@]}" eval --model "$model" --set "$work/set.jsonl" --batch "$batch" --context 1024 --gpu-layers 0 --out "$work/report"
+report="$GUARDRAIL_ROOT/.cache/bench/eval-report"
+"${guardrail[@]}" eval --model "$model" --set "$work/set.jsonl" --batch "$batch" --context 1024 --gpu-layers 0 --out "$report"
+# Wall time and llama.cpp's share of it, beside bench's 'outside llama_decode ms' above.
+grep '^- Run:' "$report/report.md"
