@@ -111,6 +111,8 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         QueueCapacity = settings.QueueCapacity,
         MaxBatchSequences = settings.MaxBatchSequences,
         RequestTimeout = settings.RequestTimeout,
+        TenantQueueShare = settings.TenantQueueShare,
+        TenantWeights = new Dictionary<string, int>(settings.TenantWeights, StringComparer.Ordinal),
         Variant = GuardModelVariant.Find(settings.Variant),
     };
 

@@ -193,6 +193,15 @@ public sealed class ClassifierSettings
 
     /// <summary>Requests that may wait for the classifier before new ones are refused. Default 256.</summary>
     public int QueueCapacity { get; init; } = 256;
+
+    /// <summary>
+    /// The most of the queue one tenant's waiting checks may hold; one more is refused at once (the policy's
+    /// <c>on_error</c>). Default 0.5; range above 0 to 1.
+    /// </summary>
+    public double TenantQueueShare { get; init; } = 0.5;
+
+    /// <summary>Round-robin weights of tenants' classifier queues (tenant to weight, 1 to 1000); tenants not named weigh 1.</summary>
+    public IDictionary<string, int> TenantWeights { get; init; } = new Dictionary<string, int>(StringComparer.Ordinal);
 }
 
 /// <summary>Policy and taxonomy files (<c>Guardrail:Policies</c>).</summary>
