@@ -56,6 +56,12 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     /// <summary>Requests waiting for the classifier.</summary>
     public int QueueDepth => _classifier?.QueueDepth ?? 0;
 
+    /// <summary>Tokens of <paramref name="text"/> in the loaded model's Llama 3 vocabulary, or null before a model is loaded.</summary>
+    public int? CountTokens(string text) => _classifier?.CountTokens(text);
+
+    /// <summary>Checks waiting for the classifier, per tenant (empty before a model is loaded).</summary>
+    public IReadOnlyDictionary<string, int> QueueDepthByTenant => _classifier?.QueueDepthByTenant ?? new Dictionary<string, int>(StringComparer.Ordinal);
+
     /// <summary>The engine's counters (batches, tokens prefilled and reused, decode time), or null before a model is loaded.</summary>
     public ClassifierStatistics? Statistics => _classifier?.Statistics;
 

@@ -42,6 +42,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     private readonly LlamaModel _model;
     private readonly LlamaContext _context;
     private readonly LlamaBatch _batch;
+    private readonly LlamaVocabTokenizer _tokenizer;
     private readonly LlamaGuardPromptTokenizer _promptTokenizer;
     private readonly LlamaGuardClassifierOptions _options;
     private readonly FairQueue<Work> _queue;
@@ -63,7 +64,8 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         _time = time;
         _logger = logger;
         _batch = new LlamaBatch(options.BatchSize);
-        _promptTokenizer = new LlamaGuardPromptTokenizer(new LlamaVocabTokenizer(model.Vocab));
+        _tokenizer = new LlamaVocabTokenizer(model.Vocab);
+        _promptTokenizer = new LlamaGuardPromptTokenizer(_tokenizer);
         _safeToken = model.Vocab.FindToken("safe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'safe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _unsafeToken = model.Vocab.FindToken("unsafe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'unsafe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _prefixes = new PrefixCache(context, options.PrefixCacheSize);
@@ -103,6 +105,12 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 
     /// <summary>The average time of recent batches (an exponential moving average), zero before the first.</summary>
     public TimeSpan AverageBatchTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageBatchTicks));
+
+    /// <summary>
+    /// Tokens of <paramref name="text"/> in the loaded model's vocabulary (Llama 3's), special-token strings read as
+    /// text: what a Llama 3 backend is charged for the same text, give or take its chat template. Thread-safe.
+    /// </summary>
+    public int CountTokens(string text) => _tokenizer.Tokenize(text, parseSpecial: false).Length;
 
     /// <summary>Counters since start: batches, tokens prefilled and reused, decode time.</summary>
     public ClassifierStatistics Statistics => _counters.Snapshot();
