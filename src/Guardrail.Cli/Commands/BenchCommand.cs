@@ -79,7 +79,7 @@ internal static class BenchCommand
                 return 1;
             }
         });
-        return new Command("bench", "Benchmarks (numbers, not tests).") { classify };
+        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, FairnessBench.Create(loggerFactory) };
     }
 
     private static async Task<int> RunAsync(
@@ -172,11 +172,11 @@ internal static class BenchCommand
         }
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>Deterministic single-turn conversations of 20 to 60 words.</summary>
-    private static List<Conversation> Conversations(int count, int seed)
+    internal static List<Conversation> Conversations(int count, int seed)
     {
         var random = new Random(seed);
         return [.. Enumerable.Range(0, count).Select(_ =>
@@ -187,8 +187,8 @@ internal static class BenchCommand
         })];
     }
 
-    private static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories) =>
-        new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories };
+    internal static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories, string? tenant = null) =>
+        new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories, Tenant = tenant };
 
     private static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
     {

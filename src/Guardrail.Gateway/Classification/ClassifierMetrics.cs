@@ -30,6 +30,10 @@ internal sealed class ClassifierMetrics : IDisposable
             () => classifier.QueueDepth,
             description: "Classification requests waiting for the classifier's worker.");
         _meter.CreateObservableGauge(
+            "guardrail_classifier_tenant_queue_depth",
+            () => classifier.QueueDepthByTenant.Select(static pair => new Measurement<int>(pair.Value, new KeyValuePair<string, object?>("tenant", pair.Key.Length == 0 ? "none" : pair.Key))),
+            description: "Checks waiting for the classifier, by tenant (tenants with none waiting are absent). The queue is drained round robin over tenants.");
+        _meter.CreateObservableGauge(
             "guardrail_classifier_queue_capacity",
             () => settings.QueueCapacity,
             description: "Requests that may wait for the classifier before new ones are refused (Guardrail:Classifier:QueueCapacity).");
