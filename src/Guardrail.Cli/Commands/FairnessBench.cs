@@ -25,7 +25,7 @@ internal static class FairnessBench
     public static Command Create(ILoggerFactory loggerFactory)
     {
         var model = new Option<FileInfo>("--model") { Description = "The Llama Guard GGUF to check with.", Required = true };
-        var lightChecks = new Option<int>("--light-checks") { Description = "Checks tenant B sends per run.", DefaultValueFactory = _ => 40 };
+        var lightChecks = new Option<int>("--light-checks") { Description = "Checks tenant B sends per run.", DefaultValueFactory = _ => 30 };
         var floodFactor = new Option<double>("--flood-factor") { Description = "Tenant A's rate as a multiple of the measured capacity.", DefaultValueFactory = _ => 10 };
         var lightShare = new Option<double>("--light-share") { Description = "Tenant B's rate as a fraction of the measured capacity.", DefaultValueFactory = _ => 0.1 };
         var batch = new Option<int>("--batch") { Description = "Checks per decode batch (MaxBatchSequences).", DefaultValueFactory = _ => 4 };
