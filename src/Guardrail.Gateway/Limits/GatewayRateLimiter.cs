@@ -105,7 +105,7 @@ internal sealed partial class GatewayRateLimiter : IDisposable
             admission.Tokens = Tighter(admission.Tokens, state);
             if (state.Remaining == 0)
             {
-                Refuse(admission, TokensRefusal(scope, state.Reset));
+                Refuse(admission, TokensRefusal(scope, state.RetryAfter));
                 return admission;
             }
         }
@@ -171,7 +171,8 @@ internal sealed partial class GatewayRateLimiter : IDisposable
         var bucket = new LimitBucket(limit);
         var now = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalMilliseconds;
         var (allowed, tat) = await _store.TakeAsync(scope.Name + ":" + kind, bucket, now, cost, force, cancellationToken);
-        return (allowed, bucket.State(tat, now, allowed ? 0 : cost));
+        // A look (cost 0) reports when one unit would fit, so that a bucket in debt says when to come back.
+        return (allowed, bucket.State(tat, now, allowed && cost > 0 ? 0 : Math.Max(cost, 1)));
     }
 
     // A refused request holds no concurrency lease: it ends here.

@@ -103,6 +103,12 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     /// <summary>Checks waiting for the worker, per tenant (tenants with none left out; checks without a tenant under the empty name).</summary>
     public IReadOnlyDictionary<string, int> QueueDepthByTenant => _queue.CountsByTenant();
 
+    /// <summary>
+    /// Called on the worker thread as each check leaves the queue for a batch, with its tenant (empty for none) and how
+    /// long it waited; it must be quick (a metric).
+    /// </summary>
+    public Action<string, TimeSpan>? QueueWaitObserver { get; set; }
+
     /// <summary>The average time of recent batches (an exponential moving average), zero before the first.</summary>
     public TimeSpan AverageBatchTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageBatchTicks));
 
@@ -208,7 +214,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
                 _time.GetElapsedTime(started)));
         }
 
-        var work = new Work(prompt, started, cancellationToken, _options.RequestTimeout, _time, _model.Info.Name);
+        var work = new Work(prompt, tenant, started, cancellationToken, _options.RequestTimeout, _time, _model.Info.Name);
         var refusal = _queue.TryAdd(tenant, work);
         if (refusal != FairQueueRefusal.None)
         {
@@ -294,6 +300,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
                 continue;
             }
 
+            QueueWaitObserver?.Invoke(work.Tenant, _time.GetElapsedTime(work.Started));
             slots.Add(new Slot(work, _options.PrefixCacheSize + slots.Count));
         }
 

@@ -129,6 +129,9 @@ public sealed class RateLimitTests : IAsyncLifetime
         var metrics = await MetricsAsync(gateway);
         Assert.Contains($"guardrail_rate_limit_tokens_total{{key_id=\"team-a-key\",source=\"prompt\",tenant=\"team-a\"}} {prompt}", metrics, StringComparison.Ordinal);
         Assert.Contains("guardrail_rate_limit_tokens_total{key_id=\"team-a-key\",source=\"completion\",tenant=\"team-a\"} 6", metrics, StringComparison.Ordinal);
+
+        // The prompt check and the response check, each through the tenant's classifier queue.
+        Assert.Contains("guardrail_classifier_queue_wait_seconds_count{tenant=\"team-a\"} 2", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -172,7 +175,9 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal("tokens", (await ErrorAsync(refused)).GetProperty("type").GetString());
         Assert.Single(_backend.Requests);
 
-        // The debt (prompt + completion - 40 tokens) returns at 40 tokens a minute.
+        // One token returns when the debt (prompt + completion - 40) and one more token's share have passed, at 40 a minute.
+        var retryAfter = TimeSpan.FromMinutes((prompt + completion - 40 + 1) / 40.0);
+        Assert.Equal(RateLimitHeaders.RetryAfterSeconds(retryAfter), Assert.Single(refused.Headers.GetValues("Retry-After")));
         _time.Advance(TimeSpan.FromMinutes((prompt + completion) / 40.0));
         using var after = await PostAsync(client, "/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
