@@ -17,6 +17,7 @@ internal static class CliRunner
             ModelCommands.Create(NullLoggerFactory.Instance),
             ClassifyCommand.Create(NullLoggerFactory.Instance, input),
             PolicyCommands.Create(),
+            BenchCommand.Create(NullLoggerFactory.Instance),
         };
         using var output = new StringWriter();
         using var error = new StringWriter();

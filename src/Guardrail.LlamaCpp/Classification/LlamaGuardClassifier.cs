@@ -205,8 +205,11 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         }
 
         var tenant = request.Tenant ?? string.Empty;
-        var expectedWait = ExpectedWait(_queue.ItemsAhead(tenant), _options.MaxBatchSequences, AverageBatchTime);
-        if (expectedWait > _options.RequestTimeout)
+        // Only behind other checks: a check that finds the queue empty always runs, so one slow batch cannot leave an
+        // average that refuses every later check with no batch left to correct it.
+        var ahead = _queue.ItemsAhead(tenant);
+        var expectedWait = ExpectedWait(ahead, _options.MaxBatchSequences, AverageBatchTime);
+        if (ahead > 0 && expectedWait > _options.RequestTimeout)
         {
             return ValueTask.FromResult(GuardVerdict.Failed(
                 string.Create(CultureInfo.InvariantCulture, $"The classifier is overloaded: this check would wait about {expectedWait.TotalSeconds:0.#} s, over its {_options.RequestTimeout.TotalSeconds:0.#} s deadline."),
