@@ -14,5 +14,6 @@ var root = new RootCommand("Guardrail: Llama Guard moderation gateway tools.")
     PolicyCommands.Create(),
     AuditCommands.Create(),
     BenchCommand.Create(loggerFactory),
+    ServeCommand.Create(loggerFactory),
 };
 return await root.Parse(args).InvokeAsync();

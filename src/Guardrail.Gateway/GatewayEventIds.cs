@@ -14,6 +14,13 @@ internal static class GatewayEventIds
     // 2100-2199 hosting and configuration
     public const int ConfigurationWarning = 2101;
     public const int Configured = 2102;
+    public const int Listening = 2103;
+    public const int DevelopmentClientKey = 2104;
+    public const int DevelopmentAdminKey = 2105;
+
+    // 2400-2499 the built-in backend
+    public const int LocalBackendStarted = 2401;
+    public const int LocalBackendLoadFailed = 2402;
 
     // 2200-2299 authentication
     public const int AuthenticationRejected = 2201;

@@ -20,4 +20,8 @@ internal static class LlamaCppEventIds
     public const int ClassificationFailed = 1202;
 
     // 1300-1399 the generation engine
+    public const int GeneratorLoaded = 1300;
+    public const int GenerationFailed = 1301;
+    public const int GenerationQueueFull = 1302;
+    public const int GenerationAdmitted = 1303;
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Guardrail.LlamaCpp.Gguf;
 
 namespace Guardrail.ModelSynthesis;
@@ -32,10 +31,7 @@ internal sealed class KeywordGuardWeights : ILlamaTensorSource
     /// <summary>Extra score per rank of priority, so that the first set listed wins a prompt with several.</summary>
     public const float PriorityStep = 12f;
 
-    /// <summary>Base frequency that leaves the last rotary pair unrotated at any position up to the context length.</summary>
-    public const float RopeFreqBase = 1e30f;
-
-    private const int Width = 64;
+    private const int Width = HandWeightedTensors.Width;
     private const int Constant = 0;
     private const int Other = 1;
     private const int Unseen = 2;
@@ -47,7 +43,7 @@ internal sealed class KeywordGuardWeights : ILlamaTensorSource
     private const int FirstSetDimension = 8;
 
     // Head space (the only head spans the whole width); the last dimension is the second of the last rotary pair.
-    private const int AttentionChannel = Width - 1;
+    private const int AttentionChannel = HandWeightedTensors.AttentionChannel;
     private const int UnseenValue = 0;
 
     private readonly KeywordGuardPlan _plan;
@@ -80,24 +76,9 @@ internal sealed class KeywordGuardWeights : ILlamaTensorSource
     }
 
     /// <summary>The model's shape: one block, one head as wide as the residual, a nominal zero feed-forward.</summary>
-    public LlamaHyperParameters Shape => new()
-    {
-        EmbeddingLength = Width,
-        BlockCount = 1,
-        HeadCount = 1,
-        HeadCountKv = 1,
-        FeedForwardLength = Width,
-        VocabularySize = _plan.VocabularySize,
-        ContextLength = 131072,
-        RopeFreqBase = RopeFreqBase,
-        RmsNormEpsilon = 1e-5f,
-    };
+    public LlamaHyperParameters Shape => HandWeightedTensors.Shape(_plan.VocabularySize);
 
-    public GgmlType TypeOf(LlamaTensorSpec tensor)
-    {
-        ArgumentNullException.ThrowIfNull(tensor);
-        return tensor.Role == LlamaTensorRole.Norm ? GgmlType.F32 : GgmlType.F16;
-    }
+    public GgmlType TypeOf(LlamaTensorSpec tensor) => HandWeightedTensors.TypeOf(tensor);
 
     public void Write(LlamaTensorSpec tensor, GgufWriter writer, CancellationToken cancellationToken)
     {
@@ -106,7 +87,8 @@ internal sealed class KeywordGuardWeights : ILlamaTensorSource
         switch (tensor.Role)
         {
             case LlamaTensorRole.Norm:
-                WriteNorm(tensor, writer);
+                // An embedding has two ones; the final residual three (constant, state, and unseen or seen i).
+                HandWeightedTensors.WriteNorm(tensor, writer, embeddingOnes: 2, outputOnes: 3);
                 break;
             case LlamaTensorRole.TokenEmbedding:
                 WriteRows(writer, _plan.VocabularySize, EmbeddingRow, cancellationToken);
@@ -138,21 +120,6 @@ internal sealed class KeywordGuardWeights : ILlamaTensorSource
     private static int Seen(int set) => FirstSetDimension + (3 * set) + 1;
 
     private static int CodeState(int set) => FirstSetDimension + (3 * set) + 2;
-
-    private static void WriteNorm(LlamaTensorSpec tensor, GgufWriter writer)
-    {
-        // RMS norm divides by sqrt(mean of squares): an embedding has two ones (mean 2/W), the final residual three
-        // (constant, state, and unseen or seen i). These weights undo that so the next matrix sees plain ones.
-        var scale = tensor.Name switch
-        {
-            "blk.0.attn_norm.weight" => MathF.Sqrt(2f / Width),
-            "output_norm.weight" => MathF.Sqrt(3f / Width),
-            _ => 1f,
-        };
-        var values = new float[tensor.ElementCount];
-        Array.Fill(values, scale);
-        writer.WriteTensorData(MemoryMarshal.AsBytes(values.AsSpan()));
-    }
 
     private void EmbeddingRow(int token, Span<float> row)
     {
@@ -271,25 +238,6 @@ internal sealed class KeywordGuardWeights : ILlamaTensorSource
         }
     }
 
-    private static void WriteRows(GgufWriter writer, int rows, Action<int, Span<float>> fill, CancellationToken cancellationToken)
-    {
-        var values = new float[Width];
-        var halves = new Half[Width];
-        for (var r = 0; r < rows; r++)
-        {
-            if ((r & 0xFFF) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            Array.Clear(values);
-            fill(r, values);
-            for (var i = 0; i < Width; i++)
-            {
-                halves[i] = (Half)values[i];
-            }
-
-            writer.WriteTensorData(MemoryMarshal.AsBytes(halves.AsSpan()));
-        }
-    }
+    private static void WriteRows(GgufWriter writer, int rows, Action<int, Span<float>> fill, CancellationToken cancellationToken) =>
+        HandWeightedTensors.WriteRows(writer, rows, fill, cancellationToken);
 }

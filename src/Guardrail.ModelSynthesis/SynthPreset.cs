@@ -38,6 +38,16 @@ internal sealed record SynthPreset(string Name, string Description, LlamaHyperPa
         GuardModelVariant.LlamaGuard3EightB);
 
     /// <summary>
+    /// Llama 3.2 1B Instruct, the generation model of the built-in backend: the same shape as Llama Guard 3 1B. The
+    /// real file ties its output matrix to the embeddings; this one writes it untied, which costs file size but not
+    /// compute (llama.cpp multiplies by the output matrix either way).
+    /// </summary>
+    public static SynthPreset Llama32OneB { get; } = new(
+        "llama-3.2-1b",
+        "Llama 3.2 1B shape: 2048 dim, 16 layers, 32/8 heads, FFN 8192 (output untied)",
+        LlamaGuard3OneB.Shape);
+
+    /// <summary>
     /// The smallest shape for tests: every row length is a multiple of 256 so that K-quants (Q4_K_M) apply to every
     /// matrix, as they do in the real models.
     /// </summary>
@@ -68,7 +78,7 @@ internal sealed record SynthPreset(string Name, string Description, LlamaHyperPa
             ContextLength = 8192,
         });
 
-    public static IReadOnlyList<SynthPreset> All { get; } = [LlamaGuard3OneB, LlamaGuard3EightB, Small, Tiny];
+    public static IReadOnlyList<SynthPreset> All { get; } = [LlamaGuard3OneB, LlamaGuard3EightB, Llama32OneB, Small, Tiny];
 
     /// <summary>The preset named <paramref name="name"/> (case-insensitive), or null.</summary>
     public static SynthPreset? Find(string name) =>

@@ -109,6 +109,29 @@ internal static class SyntheticModelBuilder
         return plan;
     }
 
+    /// <summary>Resolves <paramref name="script"/> against the tokenizer and writes the scripted generator (atomically).</summary>
+    /// <exception cref="KeywordGuardSpecException">The sentences or the trigger cannot be wired (repeated or shared tokens, no single-token trigger).</exception>
+    public static ScriptedGeneratorPlan BuildScriptedGenerator(
+        string outputPath,
+        ScriptedGeneratorScript script,
+        LlamaVocabularyMetadata vocabulary,
+        ISynthTokenizer tokenizer,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentNullException.ThrowIfNull(script);
+        var plan = ScriptedGeneratorPlan.Create(script, tokenizer, vocabulary);
+        var weights = new ScriptedGeneratorWeights(plan);
+        var extra = new List<KeyValuePair<string, GgufValue>>
+        {
+            new("general.description", GgufValue.FromString("Hand-weighted scripted generator: answers fixed sentences; for tests and the demo only.")),
+            new("guardrail.scripted_generator.script", GgufValue.FromString(script.ToString())),
+        };
+        AtomicFile.Write(outputPath, stream => LlamaModelFileWriter.Write(
+            stream, "synthetic scripted generator", weights.Shape, vocabulary, LlamaModelFileWriter.FileTypeMostlyF16, weights, extra, cancellationToken));
+        return plan;
+    }
+
     /// <summary>
     /// The metadata that names a Llama Guard variant the way llama.cpp's converter does for the published files:
     /// <c>general.size_label</c> (<c>1B</c>, <c>8B</c>). Nothing for a file that imitates none.

@@ -66,6 +66,20 @@ public static class SyntheticModelCache
         });
     }
 
+    /// <summary>The path of the scripted generator for <paramref name="script"/> (default: <see cref="ScriptedGeneratorScript.Default"/>), built if needed.</summary>
+    /// <exception cref="KeywordGuardSpecException">The script cannot be wired.</exception>
+    public static string GetScriptedGenerator(ScriptedGeneratorScript? script = null, CancellationToken cancellationToken = default)
+    {
+        script ??= ScriptedGeneratorScript.Default;
+        var vocabularyPath = SynthesisRuntime.DefaultVocabularyPath;
+        return GetOrBuild("scripted-generator", $"scripted-generator|{script}", vocabularyPath, path =>
+        {
+            var vocabulary = LlamaVocabularyMetadata.Load(vocabularyPath);
+            using var tokenizer = SynthesisRuntime.OpenTokenizer(vocabularyPath, NullLoggerFactory.Instance);
+            SyntheticModelBuilder.BuildScriptedGenerator(path, script, vocabulary, tokenizer, cancellationToken);
+        });
+    }
+
     /// <summary>The path of a random-weight model of a preset (<c>tiny</c>, <c>small</c>, <c>llama-guard-3-1b</c>, ...), built if needed.</summary>
     /// <param name="preset">A preset name.</param>
     /// <param name="quantization"><c>F16</c>, <c>Q8_0</c> or <c>Q4_K_M</c>.</param>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-
 namespace Guardrail.ModelSynthesis.Tests;
 
 public sealed class KeywordGuardPlanTests
@@ -73,14 +71,5 @@ public sealed class KeywordGuardPlanTests
     private static KeywordGuardPlan Create(string spec) => Create(KeywordGuardSpec.Parse(spec));
 
     private static KeywordGuardPlan Create(KeywordGuardSpec spec) =>
-        KeywordGuardPlan.Create(spec, Tokenizer.Value, Vocabulary.Value);
-
-    // Loaded once for the class: the vocabulary is read-only and llama.cpp's tokenizer is thread-safe.
-    private static readonly Lazy<VocabTokenizer> Tokenizer = new(() =>
-    {
-        NativeTestRuntime.EnsureInitialized();
-        return SynthesisRuntime.OpenTokenizer(TestAssets.VocabGguf, NullLoggerFactory.Instance);
-    });
-
-    private static readonly Lazy<LlamaVocabularyMetadata> Vocabulary = new(() => LlamaVocabularyMetadata.Load(TestAssets.VocabGguf));
+        KeywordGuardPlan.Create(spec, Llama3Vocabulary.Tokenizer, Llama3Vocabulary.Metadata);
 }

@@ -79,7 +79,7 @@ internal static class BenchCommand
                 return 1;
             }
         });
-        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, FairnessBench.Create(loggerFactory) };
+        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, GenerateBenchmark.Create(loggerFactory), FairnessBench.Create(loggerFactory) };
     }
 
     private static async Task<int> RunAsync(
@@ -190,7 +190,7 @@ internal static class BenchCommand
     internal static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories, string? tenant = null) =>
         new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories, Tenant = tenant };
 
-    private static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
+    internal static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
     {
         var parsed = new List<int>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))

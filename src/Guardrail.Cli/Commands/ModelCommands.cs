@@ -251,7 +251,15 @@ internal static class ModelCommands
         {
             Description = "A hand-weighted guard answering 'unsafe\\nS<n>' on trigger words, e.g. \"bomb=S1,violin=S10\".",
         };
-        var output = new Option<FileInfo>("--out") { Description = "The GGUF file to write.", Required = true };
+        var scripted = new Option<bool>("--scripted-generator")
+        {
+            Description = "A hand-weighted generator that answers fixed sentences (one of them, on the word '" + ScriptedGeneratorScript.Default.TriggerWord + "', flagged by the demo keyword guard).",
+        };
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Build (once, into the synthetic cache) the demo keyword guard (" + ScriptedGeneratorScript.MatchingKeywordGuard + ") and the scripted generator, and print 'guard=<path>' and 'generator=<path>'.",
+        };
+        var output = new Option<FileInfo>("--out") { Description = "The GGUF file to write (not with --demo)." };
         var quant = new Option<string>("--quant")
         {
             Description = "Quantize a preset model: F16 (default, as written), Q8_0 or Q4_K_M.",
@@ -268,7 +276,7 @@ internal static class ModelCommands
 
         var command = new Command("synth", "Write a synthetic llama model from the Llama 3 tokenizer.")
         {
-            preset, keywordGuard, output, quant, seed, vocab, variant,
+            preset, keywordGuard, scripted, demo, output, quant, seed, vocab, variant,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -277,7 +285,9 @@ internal static class ModelCommands
             var request = new SynthRequest(
                 parse.GetValue(preset),
                 parse.GetValue(keywordGuard),
-                parse.GetValue(output)!.FullName,
+                parse.GetValue(scripted),
+                parse.GetValue(demo),
+                parse.GetValue(output)?.FullName,
                 parse.GetValue(quant),
                 parse.GetValue(seed),
                 parse.GetValue(vocab)?.FullName,
@@ -308,7 +318,7 @@ internal static class ModelCommands
         return command;
     }
 
-    private sealed record SynthRequest(string? Preset, string? KeywordGuard, string Output, string? Quant, ulong? Seed, string? Vocab, string? Variant);
+    private sealed record SynthRequest(string? Preset, string? KeywordGuard, bool ScriptedGenerator, bool Demo, string? Output, string? Quant, ulong? Seed, string? Vocab, string? Variant);
 
     private static int RunSynth(SynthRequest request, ILoggerFactory loggerFactory, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -316,9 +326,19 @@ internal static class ModelCommands
         SynthPreset? preset = null;
         KeywordGuardSpec? spec = null;
         var quantization = SynthQuantization.F16;
-        if ((request.Preset is null) == (request.KeywordGuard is null))
+        if (new[] { request.Preset is not null, request.KeywordGuard is not null, request.ScriptedGenerator, request.Demo }.Count(given => given) != 1)
         {
-            errors.Add("Give exactly one of --preset or --keyword-guard.");
+            errors.Add("Give exactly one of --preset, --keyword-guard, --scripted-generator or --demo.");
+        }
+
+        if ((request.Output is null) != request.Demo)
+        {
+            errors.Add(request.Demo ? "--demo builds into the synthetic cache and prints the paths; it takes no --out." : "--out is required: the GGUF file to write.");
+        }
+
+        if ((request.ScriptedGenerator || request.Demo) && (request.Quant is not null || request.Seed is not null || request.Variant is not null || request.Vocab is not null))
+        {
+            errors.Add("--quant, --seed, --variant and --vocab do not apply to --scripted-generator or --demo: their weights are exact, from the installed vocabulary.");
         }
 
         if (request.Preset is not null)
@@ -378,11 +398,26 @@ internal static class ModelCommands
 
         try
         {
+            if (request.Demo)
+            {
+                stdout.WriteLine("guard=" + SyntheticModelCache.GetKeywordGuard(ScriptedGeneratorScript.MatchingKeywordGuard, cancellationToken));
+                stdout.WriteLine("generator=" + SyntheticModelCache.GetScriptedGenerator(cancellationToken: cancellationToken));
+                return 0;
+            }
+
             var vocabulary = LlamaVocabularyMetadata.Load(vocabPath);
-            if (spec is not null)
+            if (request.ScriptedGenerator)
             {
                 using var tokenizer = SynthesisRuntime.OpenTokenizer(vocabPath, loggerFactory);
-                var plan = SyntheticModelBuilder.BuildKeywordGuard(request.Output, spec, vocabulary, tokenizer, cancellationToken, imitates);
+                var plan = SyntheticModelBuilder.BuildScriptedGenerator(request.Output!, ScriptedGeneratorScript.Default, vocabulary, tokenizer, cancellationToken);
+                stdout.WriteLine($"wrote {request.Output}");
+                stdout.WriteLine($"  answer: {ScriptedGeneratorScript.Default.Answer} ({plan.AnswerTokens.Count} tokens)");
+                stdout.WriteLine($"  on '{ScriptedGeneratorScript.Default.TriggerWord}': {ScriptedGeneratorScript.Default.FlaggedAnswer} ({plan.FlaggedTokens.Count} tokens)");
+            }
+            else if (spec is not null)
+            {
+                using var tokenizer = SynthesisRuntime.OpenTokenizer(vocabPath, loggerFactory);
+                var plan = SyntheticModelBuilder.BuildKeywordGuard(request.Output!, spec, vocabulary, tokenizer, cancellationToken, imitates);
                 stdout.WriteLine($"wrote {request.Output}");
                 foreach (var set in plan.Sets)
                 {
@@ -392,14 +427,14 @@ internal static class ModelCommands
             else
             {
                 SyntheticModelBuilder.BuildRandom(
-                    request.Output,
+                    request.Output!,
                     preset!,
                     quantization,
                     request.Seed ?? 0,
                     vocabulary,
                     (source, destination, type) => SynthesisRuntime.Quantize(source, destination, type, loggerFactory),
                     cancellationToken);
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {request.Output} ({preset!.Name}, {quantization}, {new FileInfo(request.Output).Length:N0} bytes)"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {request.Output} ({preset!.Name}, {quantization}, {new FileInfo(request.Output!).Length:N0} bytes)"));
             }
 
             return 0;

@@ -19,7 +19,7 @@ internal sealed class GatewayKeyStore
 
     private readonly Entry[] _entries;
 
-    public GatewayKeyStore(IEnumerable<GatewayKeyOptions> keys, GatewayCaller? developmentCaller = null, string? developmentKey = null, IEnumerable<AdminKeyOptions>? adminKeys = null)
+    public GatewayKeyStore(IEnumerable<GatewayKeyOptions> keys, IEnumerable<AdminKeyOptions>? adminKeys = null, DevelopmentKeys? developmentKeys = null)
     {
         var entries = new List<Entry>();
         foreach (var key in keys)
@@ -32,9 +32,14 @@ internal sealed class GatewayKeyStore
             entries.Add(new Entry(Digest(key.Id, key.Key, key.KeyHash), new GatewayCaller("admin", key.Id!, GatewayKeyKind.Admin)));
         }
 
-        if (developmentCaller is not null && developmentKey is not null)
+        if (developmentKeys?.Client is { } developmentKey)
         {
-            entries.Add(new Entry(Hash(developmentKey), developmentCaller));
+            entries.Add(new Entry(Hash(developmentKey), DevelopmentKey.Caller));
+        }
+
+        if (developmentKeys?.Admin is { } developmentAdminKey)
+        {
+            entries.Add(new Entry(Hash(developmentAdminKey), DevelopmentKey.AdminCaller));
         }
 
         _entries = [.. entries];

@@ -31,18 +31,29 @@ internal static class GatewayConfigurationValidator
         var usesDefaultProxy = !proxy.Exists();
         var clusterIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-        if (usesDefaultProxy)
+        var localBackend = !string.IsNullOrWhiteSpace(options.LocalBackend.ModelPath);
+        if (usesDefaultProxy && localBackend)
+        {
+            clusterIds.Add(DefaultProxyConfiguration.LocalClusterId);
+        }
+        else if (usesDefaultProxy)
         {
             ValidateAddress(options.DefaultBackend, "Guardrail:DefaultBackend", errors);
             clusterIds.Add(DefaultProxyConfiguration.ClusterId);
             warnings.Add(
                 $"No '{ProxySection}' section is configured: using the default route '{DefaultProxyConfiguration.PathPattern}' "
                 + $"to cluster '{DefaultProxyConfiguration.ClusterId}' at {options.DefaultBackend}. "
-                + "Set Guardrail:DefaultBackend to point it elsewhere, or configure ReverseProxy:Routes and ReverseProxy:Clusters (README, Configuration).");
+                + "Set Guardrail:DefaultBackend to point it elsewhere, set Guardrail:LocalBackend:ModelPath to serve a model from this process, "
+                + "or configure ReverseProxy:Routes and ReverseProxy:Clusters (README, Configuration).");
         }
         else
         {
             ValidateClusters(proxy.GetSection("Clusters"), clusterIds, errors);
+            if (localBackend && !clusterIds.Add(DefaultProxyConfiguration.LocalClusterId))
+            {
+                errors.Add($"ReverseProxy:Clusters:{DefaultProxyConfiguration.LocalClusterId} is the built-in backend's cluster while Guardrail:LocalBackend:ModelPath is set: rename your cluster.");
+            }
+
             ValidateRoutes(proxy.GetSection("Routes"), clusterIds, errors);
         }
 
@@ -56,6 +67,7 @@ internal static class GatewayConfigurationValidator
         ValidateLimits(options.Limits, errors);
         ValidateRateLimits(options.RateLimits, options.Auth, errors);
         ValidateClassifier(options.Classifier, contentRoot, errors);
+        ValidateLocalBackend(options, contentRoot, errors);
         ValidateAudit(options.Audit, contentRoot, errors);
         ValidatePolicies(options.Policies, contentRoot, errors);
         if (options.Cache.RedisCaCertificatePath is { } ca && !File.Exists(Path.GetFullPath(ca, contentRoot)))
@@ -127,6 +139,22 @@ internal static class GatewayConfigurationValidator
         if (modelPath is not null && !File.Exists(modelPath))
         {
             errors.Add($"{section}:ModelPath '{classifier.ModelPath}' does not exist: name a Llama Guard 3 GGUF file (guardrail model pull llama-guard-3-1b fetches one), or remove the setting.");
+        }
+    }
+
+    private static void ValidateLocalBackend(GuardrailOptions options, string contentRoot, List<string> errors)
+    {
+        const string section = "Guardrail:LocalBackend";
+        var backend = options.LocalBackend;
+        if (string.IsNullOrWhiteSpace(backend.ModelPath))
+        {
+            return;
+        }
+
+        // The server's own validation (file present, ranges) on the options the gateway would give it.
+        foreach (var problem in LocalBackend.LocalBackendHost.OptionsFrom(options, Path.GetFullPath(backend.ModelPath, contentRoot)).Validate())
+        {
+            errors.Add($"{section}:{problem}");
         }
     }
 

@@ -17,6 +17,9 @@ public sealed class GuardrailOptions
     /// <summary>The in-process Llama Guard classifier.</summary>
     public ClassifierSettings Classifier { get; init; } = new();
 
+    /// <summary>The built-in Llama 3 generation backend (off unless its model is set).</summary>
+    public LocalBackendSettings LocalBackend { get; init; } = new();
+
     /// <summary>Where policies and taxonomies are read from.</summary>
     public PolicySettings Policies { get; init; } = new();
 
@@ -65,7 +68,7 @@ public sealed class AuthOptions
     /// <summary>The gateway keys clients may present as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     public IList<GatewayKeyOptions> Keys { get; init; } = [];
 
-    /// <summary>Keys that open operator endpoints (<c>/metrics</c>). Separate from client keys.</summary>
+    /// <summary>Keys that open operator endpoints (<c>/metrics</c>, the admin API, the review page). Separate from client keys.</summary>
     public IList<AdminKeyOptions> AdminKeys { get; init; } = [];
 
     /// <summary>
@@ -73,6 +76,12 @@ public sealed class AuthOptions
     /// file (mode 0600; reused on later starts) for tenant <c>dev</c>. Never set this in production.
     /// </summary>
     public string? DevelopmentKeyFile { get; init; }
+
+    /// <summary>
+    /// Opt-in for local use: when no admin keys are configured, generate an admin key into this file (mode 0600;
+    /// reused on later starts) for the review page, the admin API and <c>/metrics</c>. Never set this in production.
+    /// </summary>
+    public string? DevelopmentAdminKeyFile { get; init; }
 }
 
 /// <summary>One gateway key (<c>Guardrail:Auth:Keys:N</c>).</summary>
@@ -204,6 +213,35 @@ public sealed class MetricsOptions
 
     /// <summary>The management listener's port, when one is configured.</summary>
     internal int? ManagementPort => Uri.TryCreate(ManagementUrl, UriKind.Absolute, out var uri) ? uri.Port : null;
+}
+
+/// <summary>
+/// The built-in generation backend (<c>Guardrail:LocalBackend</c>): a Llama 3 instruct model served by this process
+/// on an internal loopback listener, as YARP cluster <c>local</c>, so that moderation, audit, metrics and limits are
+/// exactly those of an external backend. With no <c>ReverseProxy</c> section the default routes go to it.
+/// </summary>
+public sealed class LocalBackendSettings
+{
+    /// <summary>The Llama 3 instruct GGUF file. Unset (default): no built-in backend.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>The model's name in <c>/v1/models</c> and in responses. Default: the file name without extension.</summary>
+    public string? ModelId { get; init; }
+
+    /// <summary>Layers on the GPU: -1 (default) all, 0 none (CPU only).</summary>
+    public int GpuLayers { get; init; } = -1;
+
+    /// <summary>Tokens one request may use, prompt plus completion (its KV budget). Default 4096.</summary>
+    public int ContextSize { get; init; } = 4096;
+
+    /// <summary>Requests generated together (sequences of the one context). Default 4.</summary>
+    public int Parallel { get; init; } = 4;
+
+    /// <summary>CPU threads; 0 (default) uses every core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Requests that may wait for a free sequence before new ones are refused (503, Retry-After). Default 64.</summary>
+    public int QueueCapacity { get; init; } = 64;
 }
 
 /// <summary>The in-process Llama Guard classifier (<c>Guardrail:Classifier</c>).</summary>

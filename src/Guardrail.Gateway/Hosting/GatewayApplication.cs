@@ -18,6 +18,8 @@ using Guardrail.Gateway.Health;
 using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Metrics;
 using Guardrail.Gateway.Proxy;
+using Guardrail.Gateway.LocalBackend;
+using Yarp.ReverseProxy.Configuration;
 
 namespace Guardrail.Gateway.Hosting;
 
@@ -63,7 +65,17 @@ public static class GatewayApplication
                 + "Configure Guardrail:Auth:Keys (and remove Guardrail:Auth:DevelopmentKeyFile) before exposing this gateway.");
         }
 
-        var keyStore = new GatewayKeyStore(options.Auth.Keys, developmentKey is null ? null : DevelopmentKey.Caller, developmentKey, options.Auth.AdminKeys);
+        string? developmentAdminKey = null;
+        if (options.Auth.AdminKeys.Count == 0 && options.Auth.DevelopmentAdminKeyFile is { } adminKeyFile)
+        {
+            developmentAdminKey = DevelopmentKey.LoadOrCreate(adminKeyFile, DevelopmentKey.AdminPrefix);
+            warnings.Add(
+                $"Guardrail:Auth:AdminKeys is empty: accepting the development admin key in {Path.GetFullPath(adminKeyFile)}. "
+                + "Configure Guardrail:Auth:AdminKeys (and remove Guardrail:Auth:DevelopmentAdminKeyFile) before exposing this gateway.");
+        }
+
+        var developmentKeys = new DevelopmentKeys(developmentKey, developmentAdminKey);
+        var keyStore = new GatewayKeyStore(options.Auth.Keys, options.Auth.AdminKeys, developmentKeys);
 
         // Policies are loaded once here so that start-up fails with every file error and its position.
         var policyOptions = PolicyHost.OptionsFrom(options.Policies, builder.Environment.ContentRootPath, GatewayConfigurationValidator.RequiredPolicyIds(builder.Configuration));
@@ -100,6 +112,7 @@ public static class GatewayApplication
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(keyStore);
+        services.AddSingleton(developmentKeys);
         services.AddGuardrailAuthentication(options);
         services.AddSingleton<RequestBodyReader>();
         services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
@@ -134,13 +147,27 @@ public static class GatewayApplication
         services.AddSingleton<StreamResponseModerator>();
 
         var proxy = services.AddReverseProxy();
-        if (report.UsesDefaultProxy)
-        {
-            proxy.LoadFromMemory(DefaultProxyConfiguration.Routes, DefaultProxyConfiguration.Clusters(options.DefaultBackend));
-        }
-        else
+        var localBackend = !string.IsNullOrWhiteSpace(options.LocalBackend.ModelPath);
+        if (!report.UsesDefaultProxy)
         {
             proxy.LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        }
+        else if (!localBackend)
+        {
+            proxy.LoadFromMemory(DefaultProxyConfiguration.Routes(DefaultProxyConfiguration.ClusterId), [DefaultProxyConfiguration.Cluster(options.DefaultBackend)]);
+        }
+
+        if (localBackend)
+        {
+            // Cluster 'local' comes from a provider of its own (YARP merges providers), so that the built-in backend's
+            // address can be filled in once its listener is bound, whichever provider holds the routes.
+            IReadOnlyList<RouteConfig> localRoutes = report.UsesDefaultProxy ? DefaultProxyConfiguration.Routes(DefaultProxyConfiguration.LocalClusterId) : [];
+            var localConfig = new InMemoryConfigProvider(localRoutes, [DefaultProxyConfiguration.LocalCluster(null)]);
+            services.AddSingleton<IProxyConfigProvider>(localConfig);
+            services.AddSingleton(new LocalBackendProxyConfig(localConfig, localRoutes));
+            services.AddSingleton<LocalBackendCredentials>();
+            services.AddSingleton<LocalBackendHost>();
+            services.AddHostedService(static provider => provider.GetRequiredService<LocalBackendHost>());
         }
 
         proxy.AddTransforms<UpstreamCredentialsTransformProvider>();

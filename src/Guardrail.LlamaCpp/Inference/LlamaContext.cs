@@ -29,6 +29,9 @@ internal sealed unsafe class LlamaContext : IDisposable
 
     public LlamaModel Model { get; }
 
+    /// <summary>The native context, for samplers that read its logits (<c>llama_sampler_sample</c>).</summary>
+    internal SafeLlamaContextHandle Handle => _handle;
+
     /// <summary>KV cache size in tokens as llama.cpp allocated it (it may round the request up).</summary>
     public int ContextSize { get; }
 

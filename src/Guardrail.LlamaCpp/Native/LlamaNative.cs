@@ -24,6 +24,9 @@ internal static unsafe partial class LlamaNative
         "llama_get_memory", "llama_memory_clear", "llama_memory_seq_rm", "llama_memory_seq_cp", "llama_memory_seq_pos_max",
         "llama_n_ctx", "llama_n_batch", "llama_n_seq_max", "llama_set_abort_callback", "llama_perf_context",
         "llama_perf_context_reset", "llama_synchronize", "llama_model_quantize", "llama_supports_gpu_offload", "llama_print_system_info",
+        "llama_sampler_chain_default_params", "llama_sampler_chain_init", "llama_sampler_chain_add", "llama_sampler_free",
+        "llama_sampler_sample", "llama_sampler_init_greedy", "llama_sampler_init_dist", "llama_sampler_init_top_k",
+        "llama_sampler_init_top_p", "llama_sampler_init_min_p", "llama_sampler_init_temp", "llama_sampler_init_penalties",
     ];
 
     [LibraryImport(Library)]
@@ -204,4 +207,42 @@ internal static unsafe partial class LlamaNative
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial uint llama_model_quantize(string inputPath, string outputPath, LlamaModelQuantizeParams* parameters);
+
+    // Sampling. A chain owns the samplers added to it; only the chain is freed.
+
+    [LibraryImport(Library)]
+    public static partial LlamaSamplerChainParams llama_sampler_chain_default_params();
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_chain_init(LlamaSamplerChainParams parameters);
+
+    [LibraryImport(Library)]
+    public static partial void llama_sampler_chain_add(SafeLlamaSamplerHandle chain, nint sampler);
+
+    [LibraryImport(Library)]
+    public static partial void llama_sampler_free(nint sampler);
+
+    [LibraryImport(Library)]
+    public static partial int llama_sampler_sample(SafeLlamaSamplerHandle sampler, SafeLlamaContextHandle context, int index);
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_greedy();
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_dist(uint seed);
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_top_k(int k);
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_top_p(float p, nuint minKeep);
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_min_p(float p, nuint minKeep);
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_temp(float temperature);
+
+    [LibraryImport(Library)]
+    public static partial nint llama_sampler_init_penalties(int vocabSize, int lastN, float repeat, float frequency, float presence);
 }

@@ -121,4 +121,11 @@ internal struct LlamaPerfContextData
     public int n_reused;
 }
 
+/// <summary><c>struct llama_sampler_chain_params</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct LlamaSamplerChainParams
+{
+    public NativeBool no_perf;
+}
+
 #pragma warning restore SA1300, IDE1006, SA1307

@@ -62,7 +62,7 @@ public sealed class ModelCommandsTests : IDisposable
             "model", "synth", "--preset", "huge", "--keyword-guard", "bomb", "--quant", "Q2", "--out", _scratch.File("x.gguf"));
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("exactly one of --preset or --keyword-guard", error, StringComparison.Ordinal);
+        Assert.Contains("exactly one of --preset, --keyword-guard, --scripted-generator or --demo", error, StringComparison.Ordinal);
         Assert.Contains("Unknown preset 'huge'", error, StringComparison.Ordinal);
         Assert.Contains("'bomb' has no '='", error, StringComparison.Ordinal);
         Assert.Contains("Unknown --quant 'Q2'", error, StringComparison.Ordinal);
@@ -118,6 +118,45 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.Contains("synthetic keyword guard (bomb=S1,violin=S10)", description, StringComparison.Ordinal);
         Assert.Contains("layers:         1\n", description, StringComparison.Ordinal);
         Assert.Contains("keyword guard:  bomb=S1,violin=S10\n", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synth_ScriptedGenerator_WritesModelAndSaysItsSentences()
+    {
+        var path = _scratch.File("generator.gguf");
+
+        var (exitCode, output, error) = CliRunner.Run("model", "synth", "--scripted-generator", "--out", path);
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Contains($"  answer: {TestAssets.ScriptedGenerator.Answer} (10 tokens)", output, StringComparison.Ordinal);
+        Assert.Contains($"  on '{TestAssets.ScriptedGenerator.TriggerWord}': {TestAssets.ScriptedGenerator.FlaggedAnswer}", output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(TestAssets.ScriptedGenerator.Path), File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Synth_Demo_PrintsTheCachedGuardAndGeneratorPaths()
+    {
+        var (exitCode, output, error) = CliRunner.Run("model", "synth", "--demo");
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Equal(
+            $"guard={SyntheticModelCache.GetKeywordGuard(TestAssets.ScriptedGenerator.KeywordGuardSpec)}\ngenerator={TestAssets.ScriptedGenerator.Path}\n",
+            output);
+    }
+
+    [Theory]
+    [InlineData("--demo", "--out", "x.gguf")]
+    [InlineData("--scripted-generator")]
+    [InlineData("--scripted-generator", "--quant", "Q8_0", "--out", "x.gguf")]
+    [InlineData("--demo", "--preset", "tiny")]
+    public void Synth_DemoOrScriptedGeneratorMisused_ExitsWithUsage(params string[] args)
+    {
+        var (exitCode, _, error) = CliRunner.Run(["model", "synth", .. args]);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -140,6 +143,46 @@ public sealed class GatewayAuthenticationTests : IAsyncLifetime
             using var response = await client.GetAsync(new Uri("/v1/models", UriKind.Relative));
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Request_DevelopmentAdminKeyFile_OpensTheAdminApiOnlyAndIsAnnounced()
+    {
+        var directory = Directory.CreateTempSubdirectory("guardrail-devkey-");
+        try
+        {
+            var keyFile = Path.Combine(directory.FullName, "dev-admin-key");
+            var settings = GatewayServer.ConfigurationFor(_backend.BaseAddress);
+            foreach (var name in settings.Keys.Where(k => k.StartsWith("Guardrail:Auth:AdminKeys", StringComparison.Ordinal)).ToList())
+            {
+                settings.Remove(name);
+            }
+
+            settings["Guardrail:Auth:DevelopmentAdminKeyFile"] = keyFile;
+            var logs = new FakeLogCollector();
+            await using var gateway = await GatewayServer.StartAsync(settings, services: s => s.AddSingleton<ILoggerProvider>(new FakeLoggerProvider(logs)));
+            var key = (await File.ReadAllTextAsync(keyFile)).Trim();
+            using var admin = gateway.CreateClient(key);
+
+            using var decisions = await admin.GetAsync(new Uri("/admin/v1/decisions", UriKind.Relative));
+            using var chat = await admin.GetAsync(new Uri("/v1/models", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.OK, decisions.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, chat.StatusCode);
+            Assert.StartsWith("gr-dev-admin-", key, StringComparison.Ordinal);
+            var announced = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == GatewayEventIds.DevelopmentAdminKey);
+            Assert.Contains(key, announced.Message, StringComparison.Ordinal);
+            // The client key is a configured one: it is never written to the log.
+            Assert.DoesNotContain(logs.GetSnapshot(), r => r.Id.Id == GatewayEventIds.DevelopmentClientKey || r.Message.Contains(GatewayServer.ClientKey, StringComparison.Ordinal));
             if (!OperatingSystem.IsWindows())
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));

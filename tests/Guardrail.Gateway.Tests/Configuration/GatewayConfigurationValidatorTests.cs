@@ -20,7 +20,41 @@ public sealed class GatewayConfigurationValidatorTests
         { "Guardrail:Limits:MaxRequestBodyBytes", "lots", "Guardrail:Limits:MaxRequestBodyBytes" },
         { "Guardrail:Auth:Kyes:0:Key", "typo-in-section-name", "Kyes" },
         { "Guardrail:Classifier:Variant", "llama-guard-2-8b", "Guardrail:Classifier:Variant 'llama-guard-2-8b' is not a Llama Guard variant: use one of llama-guard-3-1b, llama-guard-3-8b" },
+        { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath '/nonexistent/llama-3.gguf' does not exist" },
     };
+
+    public static TheoryData<string, string> InvalidLocalBackendSettings => new()
+    {
+        { "Guardrail:LocalBackend:Parallel", "0" },
+        { "Guardrail:LocalBackend:ContextSize", "-1" },
+        { "Guardrail:LocalBackend:QueueCapacity", "0" },
+        { "Guardrail:LocalBackend:Threads", "-2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidLocalBackendSettings))]
+    public async Task Start_InvalidLocalBackendValue_FailsNamingTheKey(string key, string value)
+    {
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        settings["Guardrail:LocalBackend:ModelPath"] = Guardrail.Testing.TestAssets.ScriptedGenerator.Path;
+        settings[key] = value;
+
+        var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_OwnClusterNamedLocalWithTheBuiltInBackend_FailsSayingWhy()
+    {
+        var settings = GatewayServer.ConfigurationFor(Backend);
+        settings["Guardrail:LocalBackend:ModelPath"] = Guardrail.Testing.TestAssets.ScriptedGenerator.Path;
+        settings["ReverseProxy:Clusters:local:Destinations:main:Address"] = "http://127.0.0.1:9000/";
+
+        var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayServer.StartAsync(settings));
+
+        Assert.Contains(error.Errors, e => e.Contains("ReverseProxy:Clusters:local is the built-in backend's cluster", StringComparison.Ordinal));
+    }
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]

@@ -65,6 +65,7 @@ public sealed class GatewayProcessTests
         { "Guardrail:RateLimits:Tenants:acme:ConcurrentRequests", "-2", "Guardrail:RateLimits:Tenants:acme:ConcurrentRequests" },
         { "Guardrail:RateLimits:Keys:nobody:TokensPerMinute", "100", "Guardrail:RateLimits:Keys:nobody" },
         { "Guardrail:RateLimits:ReplicaCount", "0", "Guardrail:RateLimits:ReplicaCount" },
+        { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath" },
     };
 
     [Theory]

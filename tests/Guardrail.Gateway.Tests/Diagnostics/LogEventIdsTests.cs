@@ -2,6 +2,7 @@ using System.Reflection;
 using Guardrail.Audit;
 using Guardrail.Gateway.Hosting;
 using Guardrail.LlamaCpp.Classification;
+using Guardrail.Serving;
 using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Gateway.Tests.Diagnostics;
@@ -14,6 +15,7 @@ public sealed class LogEventIdsTests
         (typeof(LlamaGuardClassifier).Assembly, 1000, 1999),
         (typeof(GatewayApplication).Assembly, 2000, 6999),
         (typeof(SqliteAuditStore).Assembly, 7000, 7999),
+        (typeof(GenerationServer).Assembly, 8000, 8999),
     ];
 
     [Fact]

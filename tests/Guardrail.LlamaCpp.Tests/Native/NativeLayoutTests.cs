@@ -24,6 +24,7 @@ public sealed class NativeLayoutTests : IClassFixture<NativeLayoutTests.CProgram
         (typeof(LlamaNativeBatch), "llama_batch"),
         (typeof(LlamaModelQuantizeParams), "llama_model_quantize_params"),
         (typeof(LlamaPerfContextData), "llama_perf_context_data"),
+        (typeof(LlamaSamplerChainParams), "llama_sampler_chain_params"),
     ];
 
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(5);

@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Guardrail.Serving;
+
+/// <summary>
+/// The OpenAI-compatible generation server on its own Kestrel listener: what <c>guardrail serve</c> runs, and what the
+/// gateway starts on an internal loopback address for its built-in backend.
+/// </summary>
+public sealed class GenerationServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GenerationServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The bound address (the real port when port 0 was asked for).</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>Loads the model and starts listening on <paramref name="url"/> (for example <c>http://127.0.0.1:0</c>).</summary>
+    /// <exception cref="ArgumentException">Invalid options (every problem listed).</exception>
+    public static async Task<GenerationServer> StartAsync(GenerationServerOptions options, string url, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+        });
+        if (loggerFactory is not null)
+        {
+            builder.Logging.ClearProviders();
+            builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+
+            // The caller says when it is serving (the gateway's start-up log, guardrail serve's line): no second "Application started".
+            builder.Services.Configure<ConsoleLifetimeOptions>(static lifetime => lifetime.SuppressStatusMessages = true);
+        }
+
+        builder.Services.AddGenerationServing(options);
+        var app = builder.Build();
+        app.MapGenerationServing();
+        app.MapFallback(context => ServingError.WriteAsync(
+            context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", ServingError.InvalidRequest, "unknown_url"));
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new GenerationServer(app, new Uri(address));
+    }
+
+    /// <summary>The engine behind the endpoints, for tests that check its state.</summary>
+    internal LlamaCpp.Generation.GenerationEngine Engine => _app.Services.GetRequiredService<GenerationEngineHost>().Engine;
+
+    /// <summary>Completes when the server stops (Ctrl+C for <c>guardrail serve</c>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
