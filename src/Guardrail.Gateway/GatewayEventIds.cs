@@ -25,6 +25,11 @@ internal static class GatewayEventIds
     // 2200-2299 authentication
     public const int AuthenticationRejected = 2201;
 
+    // 2300-2399 rate limits
+    public const int RateLimited = 2301;
+    public const int RateLimitStoreFallback = 2302;
+    public const int RateLimitStoreShared = 2303;
+
     // 3000-3099 the audit log, as the gateway uses it
     public const int AuditWriteFailed = 3001;
 

@@ -86,7 +86,7 @@ internal static class BenchCommand
                 return 1;
             }
         });
-        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, GenerateBenchmark.Create(loggerFactory) };
+        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, GenerateBenchmark.Create(loggerFactory), FairnessBench.Create(loggerFactory) };
     }
 
     private static async Task<int> RunAsync(
@@ -208,7 +208,7 @@ internal static class BenchCommand
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>Deterministic single-turn conversations of 20 to 60 words.</summary>
-    private static List<Conversation> Conversations(int count, int seed)
+    internal static List<Conversation> Conversations(int count, int seed)
     {
         var random = new Random(seed);
         return [.. Enumerable.Range(0, count).Select(_ =>
@@ -219,8 +219,8 @@ internal static class BenchCommand
         })];
     }
 
-    private static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories) =>
-        new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories };
+    internal static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories, string? tenant = null) =>
+        new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories, Tenant = tenant };
 
     internal static bool TryParseLevels(string text, out IReadOnlyList<int> levels)
     {

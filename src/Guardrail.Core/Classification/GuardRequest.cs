@@ -19,6 +19,12 @@ public sealed record GuardRequest
     /// </summary>
     public required IReadOnlyList<HazardCategory> Categories { get; init; }
 
+    /// <summary>
+    /// Who the check is for, so that a classifier shares its queue fairly between tenants (the in-process engine
+    /// drains one queue per tenant in turn); null for a caller without tenants (the CLI), which shares one queue.
+    /// </summary>
+    public string? Tenant { get; init; }
+
     /// <summary>An id to correlate logs and the audit record; optional.</summary>
     public string? RequestId { get; init; }
 }

@@ -175,7 +175,7 @@ public sealed class ModerationPipeline
         try
         {
             verdict = await _classifier.ClassifyAsync(
-                new GuardRequest { Conversation = conversation, Direction = direction, Categories = categories, RequestId = context.RequestId },
+                new GuardRequest { Conversation = conversation, Direction = direction, Categories = categories, Tenant = context.Tenant, RequestId = context.RequestId },
                 cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

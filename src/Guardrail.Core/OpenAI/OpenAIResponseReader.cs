@@ -14,6 +14,28 @@ public static class OpenAIResponseReader
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
+    /// <summary>
+    /// The backend's own count of generated tokens, <c>usage.completion_tokens</c>, or null when the body does not
+    /// carry one (then the gateway counts the choices' text itself).
+    /// </summary>
+    public static long? ReadCompletionTokens(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body, Options);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
+                && usage.TryGetProperty("completion_tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Number
+                && tokens.TryGetInt64(out var count) && count >= 0
+                ? count
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The choices, or null when the body is not a completion this gateway can read (then it cannot be checked).</summary>
     public static IReadOnlyList<ResponseChoice>? ReadChoices(ReadOnlyMemory<byte> body)
     {

@@ -20,18 +20,8 @@ internal static class VerdictCacheServiceCollectionExtensions
 
         var ttl = TimeSpan.FromSeconds(cache.TtlSeconds);
         var model = ClassifierModelIdentity(options.Classifier, contentRoot);
-        if (cache.Redis is { } url && RedisEndpoint.TryParse(url, out var endpoint, out _))
+        if (services.AddGuardrailRedis(cache, contentRoot) is { } connection)
         {
-            var connection = new RedisConnectionOptions
-            {
-                Endpoint = endpoint!,
-                CaCertificatePath = cache.RedisCaCertificatePath is { } ca ? Path.GetFullPath(ca, contentRoot) : null,
-                CommandTimeout = TimeSpan.FromMilliseconds(cache.RedisTimeoutMilliseconds),
-                ConnectTimeout = TimeSpan.FromMilliseconds(cache.RedisConnectTimeoutMilliseconds),
-            };
-            CheckCaCertificate(connection);
-            services.AddGuardrailRedis(connection);
-
             // The library's IDistributedCache on the process's one multiplexer. A lookup waits for the first connection
             // attempt no longer than for a reply, so a frozen server at start-up costs a request one command timeout.
             services.AddStackExchangeRedisCache(redis => redis.InstanceName = cache.RedisKeyPrefix);
@@ -58,25 +48,6 @@ internal static class VerdictCacheServiceCollectionExtensions
 
         services.AddSingleton(provider => new VerdictCaching(provider.GetRequiredService<GuardedVerdictCache>(), model));
         return services;
-    }
-
-    /// <summary>A CA file that cannot be read stops start-up naming the key, like every other setting.</summary>
-    private static void CheckCaCertificate(RedisConnectionOptions connection)
-    {
-        if (connection.CaCertificatePath is not { } path)
-        {
-            return;
-        }
-
-        try
-        {
-            _ = connection.ToConfigurationOptions();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-        {
-            throw new GatewayConfigurationException(
-                [$"Guardrail:Cache:RedisCaCertificatePath '{path}' is not a readable PEM or DER certificate ({e.Message}): point it at the CA that signed the Redis server's certificate."]);
-        }
     }
 
     /// <summary>

@@ -56,6 +56,15 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     /// <summary>Requests waiting for the classifier.</summary>
     public int QueueDepth => _classifier?.QueueDepth ?? 0;
 
+    /// <summary>Tokens of <paramref name="text"/> in the loaded model's Llama 3 vocabulary, or null before a model is loaded.</summary>
+    public int? CountTokens(string text) => _classifier?.CountTokens(text);
+
+    /// <summary>Called as each check leaves the engine's queue for a batch: its tenant (empty for none) and its wait.</summary>
+    public Action<string, TimeSpan>? QueueWaitObserver { get; set; }
+
+    /// <summary>Checks waiting for the classifier, per tenant (empty before a model is loaded).</summary>
+    public IReadOnlyDictionary<string, int> QueueDepthByTenant => _classifier?.QueueDepthByTenant ?? new Dictionary<string, int>(StringComparer.Ordinal);
+
     /// <summary>The engine's counters (batches, tokens prefilled and reused, decode time), or null before a model is loaded.</summary>
     public ClassifierStatistics? Statistics => _classifier?.Statistics;
 
@@ -111,6 +120,8 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         QueueCapacity = settings.QueueCapacity,
         MaxBatchSequences = settings.MaxBatchSequences,
         RequestTimeout = settings.RequestTimeout,
+        TenantQueueShare = settings.TenantQueueShare,
+        TenantWeights = new Dictionary<string, int>(settings.TenantWeights, StringComparer.Ordinal),
         Variant = GuardModelVariant.Find(settings.Variant),
     };
 
@@ -122,6 +133,7 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
                 OptionsFrom(_settings, path),
                 new NativeRuntimeOptions { UseGpu = _settings.GpuLayers != 0, RequireGpu = _settings.RequireGpu },
                 _loggerFactory);
+            classifier.QueueWaitObserver = (tenant, wait) => QueueWaitObserver?.Invoke(tenant, wait);
             _classifier = classifier;
             var warnings = VariantWarnings(classifier.DetectedVariant, _configuredVariant);
             foreach (var warning in warnings)

@@ -30,6 +30,16 @@ internal sealed class ClassifierMetrics : IDisposable
             () => classifier.QueueDepth,
             description: "Classification requests waiting for the classifier's worker.");
         _meter.CreateObservableGauge(
+            "guardrail_classifier_tenant_queue_depth",
+            () => classifier.QueueDepthByTenant.Select(static pair => new Measurement<int>(pair.Value, new KeyValuePair<string, object?>("tenant", TenantLabel(pair.Key)))),
+            description: "Checks waiting for the classifier, by tenant (tenants with none waiting are absent). The queue is drained round robin over tenants.");
+        var queueWait = _meter.CreateHistogram<double>(
+            "guardrail_classifier_queue_wait_seconds",
+            unit: "s",
+            description: "Time a check waited in the classifier's queue before its batch started, by tenant.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        classifier.QueueWaitObserver = (tenant, wait) => queueWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("tenant", TenantLabel(tenant)));
+        _meter.CreateObservableGauge(
             "guardrail_classifier_queue_capacity",
             () => settings.QueueCapacity,
             description: "Requests that may wait for the classifier before new ones are refused (Guardrail:Classifier:QueueCapacity).");
@@ -51,6 +61,9 @@ internal sealed class ClassifierMetrics : IDisposable
     private static IEnumerable<Measurement<T>> Engine<T>(ClassifierHost classifier, Func<ClassifierStatistics, T> read)
         where T : struct =>
         classifier.Statistics is { } statistics ? [new Measurement<T>(read(statistics))] : [];
+
+    /// <summary>The tenant label: the caller's tenant (from the configured keys), <c>none</c> for a check without one.</summary>
+    private static string TenantLabel(string tenant) => tenant.Length == 0 ? "none" : tenant;
 
     /// <summary>The configured offload: a layer count, or <c>all</c> for llama.cpp's "every layer" (-1).</summary>
     internal static string GpuLayersLabel(int gpuLayers) =>

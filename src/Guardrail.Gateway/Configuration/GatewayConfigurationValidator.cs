@@ -65,6 +65,7 @@ internal static class GatewayConfigurationValidator
         ValidateClassifierVariant(options.Classifier, errors);
 
         ValidateLimits(options.Limits, errors);
+        ValidateRateLimits(options.RateLimits, options.Auth, errors);
         ValidateClassifier(options.Classifier, contentRoot, errors);
         ValidateLocalBackend(options, contentRoot, errors);
         ValidateAudit(options.Audit, contentRoot, errors);
@@ -93,6 +94,35 @@ internal static class GatewayConfigurationValidator
         LongRange("Guardrail:Limits:MaxRequestBodyBytes", limits.MaxRequestBodyBytes, 1, MaxBodyLimit, "bytes", errors);
         LongRange("Guardrail:Limits:MaxResponseBodyBytes", limits.MaxResponseBodyBytes, 1024, MaxBodyLimit, "bytes", errors);
         Range("Guardrail:Limits:MaxMessages", limits.MaxMessages, 1, 100_000, "messages", errors);
+    }
+
+    private static void ValidateRateLimits(RateLimitSettings limits, AuthOptions auth, List<string> errors)
+    {
+        const string section = "Guardrail:RateLimits";
+        Range($"{section}:ReplicaCount", limits.ReplicaCount, 1, 1000, "replicas", errors);
+        ValidateRateLimitRule($"{section}:Default", limits.Default, errors);
+        var keyIds = auth.Keys.Select(static key => key.Id).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var (id, rule) in limits.Keys)
+        {
+            if (!keyIds.Contains(id))
+            {
+                errors.Add($"{section}:Keys:{id} names no key: use an Id from Guardrail:Auth:Keys.");
+            }
+
+            ValidateRateLimitRule($"{section}:Keys:{id}", rule, errors);
+        }
+
+        foreach (var (tenant, rule) in limits.Tenants)
+        {
+            ValidateRateLimitRule($"{section}:Tenants:{tenant}", rule, errors);
+        }
+    }
+
+    private static void ValidateRateLimitRule(string key, RateLimitRule rule, List<string> errors)
+    {
+        Range($"{key}:RequestsPerMinute", rule.RequestsPerMinute, 0, 1_000_000, "requests", errors);
+        LongRange($"{key}:TokensPerMinute", rule.TokensPerMinute, 0, 1_000_000_000, "tokens", errors);
+        Range($"{key}:ConcurrentRequests", rule.ConcurrentRequests, 0, 100_000, "requests", errors);
     }
 
     // The engine's own validation, run on the options the gateway would give it, so that a bad value stops start-up

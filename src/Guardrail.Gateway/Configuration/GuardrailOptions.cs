@@ -41,6 +41,9 @@ public sealed class GuardrailOptions
     /// <summary>Request limits enforced before anything is forwarded.</summary>
     public LimitsOptions Limits { get; init; } = new();
 
+    /// <summary>Requests, tokens and concurrent requests per key and per tenant on the proxied routes.</summary>
+    public RateLimitSettings RateLimits { get; init; } = new();
+
     /// <summary>
     /// Per-cluster settings keyed by YARP cluster id, such as the backend's own API key that the gateway injects.
     /// </summary>
@@ -111,6 +114,52 @@ public sealed class LimitsOptions
     /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>). Range 1 KiB to 1 GiB.
     /// </summary>
     public long MaxResponseBodyBytes { get; init; } = 16 * 1024 * 1024;
+}
+
+/// <summary>
+/// Rate limits (<c>Guardrail:RateLimits</c>) on the proxied model routes: a key is held to its own rule
+/// (<see cref="Keys"/>, else <see cref="Default"/>), and all of a tenant's keys together to the tenant's rule
+/// (<see cref="Tenants"/>), if it has one. Shared across replicas through Redis when <c>Guardrail:Cache:Redis</c> is set.
+/// </summary>
+public sealed class RateLimitSettings
+{
+    /// <summary>The rule of every key without its own entry in <see cref="Keys"/>. Default: no limits.</summary>
+    public RateLimitRule Default { get; init; } = new();
+
+    /// <summary>Rules by key id (<c>Guardrail:Auth:Keys:N:Id</c>), replacing <see cref="Default"/> for that key.</summary>
+    public IDictionary<string, RateLimitRule> Keys { get; init; } = new Dictionary<string, RateLimitRule>(StringComparer.Ordinal);
+
+    /// <summary>Rules by tenant, for all of the tenant's keys together.</summary>
+    public IDictionary<string, RateLimitRule> Tenants { get; init; } = new Dictionary<string, RateLimitRule>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Replicas sharing the limits through Redis. While Redis cannot be reached, each replica enforces every limit
+    /// divided by this count on its own (at least 1), so the fleet stays near the limit. Default 1; range 1 to 1000.
+    /// </summary>
+    public int ReplicaCount { get; init; } = 1;
+
+    /// <summary>Whether any rule limits anything (otherwise the limits cost nothing and send no headers).</summary>
+    internal bool AnyLimit => !Default.IsEmpty || Keys.Values.Any(static rule => !rule.IsEmpty) || Tenants.Values.Any(static rule => !rule.IsEmpty);
+}
+
+/// <summary>One rate-limit rule; 0 (the default of each) is no limit.</summary>
+public sealed class RateLimitRule
+{
+    /// <summary>Requests per minute (a sliding minute: a request's share returns continuously). Range 0 to 1000000.</summary>
+    public int RequestsPerMinute { get; init; }
+
+    /// <summary>
+    /// Tokens per minute: prompt tokens charged before forwarding (counted with the classifier's Llama 3 tokenizer,
+    /// estimated as one per four characters while no model is loaded) plus completion tokens from the backend's
+    /// <c>usage</c>. Range 0 to 1000000000.
+    /// </summary>
+    public long TokensPerMinute { get; init; }
+
+    /// <summary>Requests in flight at once, counted per replica. Range 0 to 100000.</summary>
+    public int ConcurrentRequests { get; init; }
+
+    /// <summary>Whether the rule limits anything.</summary>
+    internal bool IsEmpty => RequestsPerMinute == 0 && TokensPerMinute == 0 && ConcurrentRequests == 0;
 }
 
 /// <summary>Settings of one backend cluster (<c>Guardrail:Upstreams:&lt;clusterId&gt;</c>).</summary>
@@ -231,6 +280,15 @@ public sealed class ClassifierSettings
 
     /// <summary>Requests that may wait for the classifier before new ones are refused. Default 256.</summary>
     public int QueueCapacity { get; init; } = 256;
+
+    /// <summary>
+    /// The most of the queue one tenant's waiting checks may hold; one more is refused at once (the policy's
+    /// <c>on_error</c>). Default 0.5; range above 0 to 1.
+    /// </summary>
+    public double TenantQueueShare { get; init; } = 0.5;
+
+    /// <summary>Round-robin weights of tenants' classifier queues (tenant to weight, 1 to 1000); tenants not named weigh 1.</summary>
+    public IDictionary<string, int> TenantWeights { get; init; } = new Dictionary<string, int>(StringComparer.Ordinal);
 }
 
 /// <summary>Policy and taxonomy files (<c>Guardrail:Policies</c>).</summary>

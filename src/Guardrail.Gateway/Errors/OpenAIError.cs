@@ -38,6 +38,21 @@ internal static class OpenAIError
     public static Task WriteNotFoundAsync(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", InvalidRequest, "unknown_url");
 
+    /// <summary>
+    /// 429 <c>rate_limit_exceeded</c> with OpenAI's <c>type</c> (<c>requests</c> or <c>tokens</c>) and, when a retry
+    /// can succeed, <c>Retry-After</c> in whole seconds (what OpenAI's clients wait before their retry).
+    /// </summary>
+    public static Task WriteRateLimitedAsync(HttpContext context, Limits.RateLimitRefusal refusal)
+    {
+        if (refusal.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = Limits.RateLimitHeaders.RetryAfterSeconds(retryAfter);
+        }
+
+        var type = string.Equals(refusal.Kind, Limits.RateLimitKinds.Tokens, StringComparison.Ordinal) ? Limits.RateLimitKinds.Tokens : Limits.RateLimitKinds.Requests;
+        return WriteAsync(context, StatusCodes.Status429TooManyRequests, refusal.Message, type, "rate_limit_exceeded");
+    }
+
     public static async Task WriteAsync(HttpContext context, int statusCode, string message, string type, string? code, string? param = null)
     {
         var response = context.Response;

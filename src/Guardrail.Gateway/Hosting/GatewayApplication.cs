@@ -15,6 +15,7 @@ using Yarp.ReverseProxy.Forwarder;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Health;
+using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Metrics;
 using Guardrail.Gateway.Proxy;
 using Guardrail.Gateway.LocalBackend;
@@ -134,6 +135,7 @@ public static class GatewayApplication
         services.AddHostedService(static provider => provider.GetRequiredService<AuditHost>());
         services.AddSingleton<ModerationMetrics>();
         services.AddGuardrailVerdictCache(options, builder.Environment.ContentRootPath);
+        services.AddGuardrailRateLimits(options, builder.Environment.ContentRootPath);
         services.AddSingleton(static provider => new ModerationPipeline(
             provider.GetRequiredService<IGuardClassifier>(),
             provider.GetRequiredService<IAuditSink>(),
@@ -206,6 +208,7 @@ public static class GatewayApplication
         app.MapGuardrailAdmin();
         app.MapReverseProxy(static pipeline =>
         {
+            pipeline.UseMiddleware<RateLimitMiddleware>();
             pipeline.UseMiddleware<ModerationMiddleware>();
             pipeline.UseMiddleware<ProxyErrorMiddleware>();
         });

@@ -2,6 +2,7 @@ using Guardrail.Conversations;
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
+using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
@@ -23,13 +24,17 @@ internal sealed partial class ModerationMiddleware
     private readonly ModerationPipeline _pipeline;
     private readonly PolicyStore _policies;
     private readonly RequestBodyReader _bodies;
+    private readonly GatewayRateLimiter _limiter;
+    private readonly TokenCounter _tokens;
     private readonly ILogger<ModerationMiddleware> _logger;
 
     private readonly int _maxMessages;
 
-    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, RequestBodyReader bodies, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
+    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, RequestBodyReader bodies, GatewayRateLimiter limiter, TokenCounter tokens, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
     {
         _bodies = bodies;
+        _limiter = limiter;
+        _tokens = tokens;
         _maxMessages = options.Limits.MaxMessages;
         _next = next;
         _pipeline = pipeline;
@@ -61,6 +66,14 @@ internal sealed partial class ModerationMiddleware
         }
 
         var request = parsed.Request!;
+
+        // The prompt's tokens are charged before anything is checked or forwarded: a blocked prompt costs its prompt.
+        if (context.Features.Get<RateLimitAdmission>() is { LimitsTokens: true } limits
+            && await _limiter.ChargePromptAsync(limits, _tokens.CountPrompt(request), context.RequestAborted) is { } refusal)
+        {
+            await OpenAIError.WriteRateLimitedAsync(context, refusal);
+            return;
+        }
 
         // Step 3: the policy (it may depend on the model the body names), from one snapshot for the whole request even if
         // files change meanwhile.

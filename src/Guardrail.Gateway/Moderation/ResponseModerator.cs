@@ -1,6 +1,7 @@
 using System.Buffers;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
@@ -29,14 +30,18 @@ internal sealed partial class ResponseModerator
 
     private readonly ModerationPipeline _pipeline;
     private readonly StreamResponseModerator _streams;
+    private readonly GatewayRateLimiter _limiter;
+    private readonly TokenCounter _tokens;
     private readonly TimeProvider _time;
     private readonly long _maxBodyBytes;
     private readonly ILogger<ResponseModerator> _logger;
 
-    public ResponseModerator(ModerationPipeline pipeline, StreamResponseModerator streams, GuardrailOptions options, TimeProvider time, ILogger<ResponseModerator> logger)
+    public ResponseModerator(ModerationPipeline pipeline, StreamResponseModerator streams, GatewayRateLimiter limiter, TokenCounter tokens, GuardrailOptions options, TimeProvider time, ILogger<ResponseModerator> logger)
     {
         _pipeline = pipeline;
         _streams = streams;
+        _limiter = limiter;
+        _tokens = tokens;
         _time = time;
         _maxBodyBytes = options.Limits.MaxResponseBodyBytes;
         _logger = logger;
@@ -106,6 +111,13 @@ internal sealed partial class ResponseModerator
             await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
             await backend.CopyToAsync(context.Response.Body, context.RequestAborted);
             return;
+        }
+
+        // Generated tokens cost the budget whatever the check decides: the backend has spent them.
+        if (context.Features.Get<RateLimitAdmission>() is { LimitsTokens: true } limits)
+        {
+            var generated = OpenAIResponseReader.ReadCompletionTokens(body.WrittenMemory) ?? choices.Sum(choice => _tokens.Count(choice.Text ?? string.Empty));
+            await _limiter.ChargeCompletionAsync(limits, generated, context.RequestAborted);
         }
 
         var blocked = new Dictionary<int, ModerationOutcome>();

@@ -1,5 +1,6 @@
 using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
+using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
 using Guardrail.Streaming;
@@ -18,13 +19,17 @@ internal sealed partial class StreamResponseModerator
 {
     private readonly ModerationPipeline _pipeline;
     private readonly ModerationMetrics _metrics;
+    private readonly GatewayRateLimiter _limiter;
+    private readonly TokenCounter _tokens;
     private readonly long _maxBufferedBytes;
     private readonly ILogger<StreamResponseModerator> _logger;
 
-    public StreamResponseModerator(ModerationPipeline pipeline, ModerationMetrics metrics, GuardrailOptions options, ILogger<StreamResponseModerator> logger)
+    public StreamResponseModerator(ModerationPipeline pipeline, ModerationMetrics metrics, GatewayRateLimiter limiter, TokenCounter tokens, GuardrailOptions options, ILogger<StreamResponseModerator> logger)
     {
         _pipeline = pipeline;
         _metrics = metrics;
+        _limiter = limiter;
+        _tokens = tokens;
         _maxBufferedBytes = options.Limits.MaxResponseBodyBytes;
         _logger = logger;
     }
@@ -44,10 +49,19 @@ internal sealed partial class StreamResponseModerator
 
         // The released bytes may differ from the backend's (a cut stream ends early), so its length cannot stand.
         context.Response.ContentLength = null;
+        var charges = context.Features.Get<RateLimitAdmission>() is { LimitsTokens: true } limits ? new StreamCharges(limits) : null;
         var result = await moderator.RunAsync(
             backend,
             context.Response.Body,
-            (check, cancellationToken) => CheckAsync(check, exchange, cancellationToken),
+            async (check, cancellationToken) =>
+            {
+                if (charges is not null)
+                {
+                    await ChargeNewTextAsync(charges, check, cancellationToken);
+                }
+
+                return await CheckAsync(check, exchange, cancellationToken);
+            },
             context.RequestAborted);
 
         switch (result.Outcome)
@@ -82,6 +96,38 @@ internal sealed partial class StreamResponseModerator
         }
 
         return outcome.Blocked ? StreamCheckResult.Block(GuardrailResponseObject.Create(outcome)) : StreamCheckResult.Allow;
+    }
+
+    /// <summary>
+    /// Charges the text a check sees for the first time, as it arrives: the stream goes on whatever the budget says
+    /// (it is never cut for tokens), and a budget it overran refuses the next request.
+    /// </summary>
+    private async ValueTask ChargeNewTextAsync(StreamCharges charges, StreamCheck check, CancellationToken cancellationToken)
+    {
+        if (check.Fault is not null)
+        {
+            return;
+        }
+
+        var choice = Math.Max(check.ChoiceIndex, 0);
+        var counted = charges.CountedUpTo.GetValueOrDefault(choice);
+        var end = check.TextStart + check.Text.Length;
+        if (end <= counted)
+        {
+            return;
+        }
+
+        var from = (int)Math.Clamp(counted - check.FullTextStart, 0, check.FullText.Length);
+        charges.CountedUpTo[choice] = end;
+        await _limiter.ChargeCompletionAsync(charges.Admission, _tokens.Count(check.FullText[from..]), cancellationToken);
+    }
+
+    /// <summary>One stream's token charges: how far into each choice's text has been charged.</summary>
+    private sealed class StreamCharges(RateLimitAdmission admission)
+    {
+        public RateLimitAdmission Admission { get; } = admission;
+
+        public Dictionary<int, long> CountedUpTo { get; } = [];
     }
 
     [LoggerMessage(EventId = GatewayEventIds.StreamCut, Level = LogLevel.Information, Message = "Stream cut by policy {PolicyId}: choice {Choice}, {Bytes} bytes released before the cut")]

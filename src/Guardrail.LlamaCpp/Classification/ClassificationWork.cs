@@ -15,9 +15,10 @@ internal sealed class Work : IDisposable
     private readonly string _model;
     private int _released;
 
-    public Work(TokenizedPrompt prompt, long started, CancellationToken caller, TimeSpan timeout, TimeProvider time, string model)
+    public Work(TokenizedPrompt prompt, string tenant, long started, CancellationToken caller, TimeSpan timeout, TimeProvider time, string model)
     {
         Prompt = prompt;
+        Tenant = tenant;
         Started = started;
         _caller = caller;
         _timeout = timeout;
@@ -29,6 +30,9 @@ internal sealed class Work : IDisposable
     }
 
     public TokenizedPrompt Prompt { get; }
+
+    /// <summary>Whose queue the check waits in (empty for a caller without tenants).</summary>
+    public string Tenant { get; }
 
     public long Started { get; }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Guardrail.Classification;
@@ -14,6 +13,15 @@ namespace Guardrail.LlamaCpp.Classification;
 /// the thread pool; callers await a completion instead. A full queue is refused at once (a classifier error the
 /// policy's <c>on_error</c> decides), never waited on without end.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The queue is fair between tenants (<see cref="GuardRequest.Tenant"/>): one queue per tenant, drained by weighted
+/// round robin into batches, and a tenant may hold only <see cref="LlamaGuardClassifierOptions.TenantQueueShare"/> of
+/// the queue, so one tenant's flood delays another's check by at most a turn per waiting tenant. A check whose
+/// expected wait (the checks ahead of it in round order, in batches of the average recent batch time) is over its
+/// deadline is refused at once rather than failed by its deadline later.
+/// </para>
+/// </remarks>
 /// <remarks>
 /// <para>
 /// Each batch takes up to <see cref="LlamaGuardClassifierOptions.MaxBatchSequences"/> waiting checks. The prompt
@@ -34,9 +42,10 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     private readonly LlamaModel _model;
     private readonly LlamaContext _context;
     private readonly LlamaBatch _batch;
+    private readonly LlamaVocabTokenizer _tokenizer;
     private readonly LlamaGuardPromptTokenizer _promptTokenizer;
     private readonly LlamaGuardClassifierOptions _options;
-    private readonly BlockingCollection<Work> _queue;
+    private readonly FairQueue<Work> _queue;
     private readonly Thread _worker;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -44,6 +53,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     private readonly int _unsafeToken;
     private readonly PrefixCache _prefixes;
     private readonly Counters _counters = new();
+    private long _averageBatchTicks;
     private int _disposed;
 
     private LlamaGuardClassifier(LlamaModel model, LlamaContext context, LlamaGuardClassifierOptions options, TimeProvider time, ILogger logger)
@@ -54,11 +64,12 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         _time = time;
         _logger = logger;
         _batch = new LlamaBatch(options.BatchSize);
-        _promptTokenizer = new LlamaGuardPromptTokenizer(new LlamaVocabTokenizer(model.Vocab));
+        _tokenizer = new LlamaVocabTokenizer(model.Vocab);
+        _promptTokenizer = new LlamaGuardPromptTokenizer(_tokenizer);
         _safeToken = model.Vocab.FindToken("safe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'safe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _unsafeToken = model.Vocab.FindToken("unsafe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'unsafe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _prefixes = new PrefixCache(context, options.PrefixCacheSize);
-        _queue = new BlockingCollection<Work>(options.QueueCapacity);
+        _queue = new FairQueue<Work>(options.QueueCapacity, options.TenantQueueCapacity, tenant => options.TenantWeights.GetValueOrDefault(tenant, 1));
         _worker = new Thread(RunWorker) { IsBackground = true, Name = "llama-guard-worker" };
         _worker.Start();
     }
@@ -88,6 +99,24 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 
     /// <summary>The queue's capacity: one more waiting check is refused.</summary>
     public int QueueCapacity => _options.QueueCapacity;
+
+    /// <summary>Checks waiting for the worker, per tenant (tenants with none left out; checks without a tenant under the empty name).</summary>
+    public IReadOnlyDictionary<string, int> QueueDepthByTenant => _queue.CountsByTenant();
+
+    /// <summary>
+    /// Called on the worker thread as each check leaves the queue for a batch, with its tenant (empty for none) and how
+    /// long it waited; it must be quick (a metric).
+    /// </summary>
+    public Action<string, TimeSpan>? QueueWaitObserver { get; set; }
+
+    /// <summary>The average time of recent batches (an exponential moving average), zero before the first.</summary>
+    public TimeSpan AverageBatchTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageBatchTicks));
+
+    /// <summary>
+    /// Tokens of <paramref name="text"/> in the loaded model's vocabulary (Llama 3's), special-token strings read as
+    /// text: what a Llama 3 backend is charged for the same text, give or take its chat template. Thread-safe.
+    /// </summary>
+    public int CountTokens(string text) => _tokenizer.Tokenize(text, parseSpecial: false).Length;
 
     /// <summary>Counters since start: batches, tokens prefilled and reused, decode time.</summary>
     public ClassifierStatistics Statistics => _counters.Snapshot();
@@ -175,20 +204,32 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             return ValueTask.FromResult(GuardVerdict.Failed("The conversation could not be turned into a Llama Guard prompt: " + e.Message, _model.Info.Name, _time.GetElapsedTime(started)));
         }
 
-        var work = new Work(prompt, started, cancellationToken, _options.RequestTimeout, _time, _model.Info.Name);
-        bool queued;
-        try
+        var tenant = request.Tenant ?? string.Empty;
+        // Only behind other checks: a check that finds the queue empty always runs, so one slow batch cannot leave an
+        // average that refuses every later check with no batch left to correct it.
+        var ahead = _queue.ItemsAhead(tenant);
+        var expectedWait = ExpectedWait(ahead, _options.MaxBatchSequences, AverageBatchTime);
+        if (ahead > 0 && expectedWait > _options.RequestTimeout)
         {
-            queued = _queue.TryAdd(work);
-        }
-        catch (InvalidOperationException)
-        {
-            queued = false;
+            return ValueTask.FromResult(GuardVerdict.Failed(
+                string.Create(CultureInfo.InvariantCulture, $"The classifier is overloaded: this check would wait about {expectedWait.TotalSeconds:0.#} s, over its {_options.RequestTimeout.TotalSeconds:0.#} s deadline."),
+                _model.Info.Name,
+                _time.GetElapsedTime(started)));
         }
 
-        if (!queued)
+        var work = new Work(prompt, tenant, started, cancellationToken, _options.RequestTimeout, _time, _model.Info.Name);
+        var refusal = _queue.TryAdd(tenant, work);
+        if (refusal != FairQueueRefusal.None)
         {
-            work.TryComplete(GuardVerdict.Failed("The classifier queue is full.", _model.Info.Name, _time.GetElapsedTime(started)));
+            work.TryComplete(GuardVerdict.Failed(
+                refusal switch
+                {
+                    FairQueueRefusal.TenantShareFull => string.Create(CultureInfo.InvariantCulture, $"This tenant has {_queue.TenantCapacity} checks waiting for the classifier, its share of the queue."),
+                    FairQueueRefusal.Closed => "The classifier has been shut down.",
+                    _ => "The classifier queue is full.",
+                },
+                _model.Info.Name,
+                _time.GetElapsedTime(started)));
             return new ValueTask<GuardVerdict>(work.Completion.Task);
         }
 
@@ -204,9 +245,8 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             return;
         }
 
-        _queue.CompleteAdding();
+        _queue.Close();
         _worker.Join();
-        _queue.Dispose();
         _batch.Dispose();
         _context.Dispose();
         _model.Dispose();
@@ -215,7 +255,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     private void RunWorker()
     {
         var batch = new List<Work>(_options.MaxBatchSequences);
-        foreach (var first in _queue.GetConsumingEnumerable())
+        while (_queue.Take(out var first))
         {
             batch.Add(first);
             while (batch.Count < _options.MaxBatchSequences && _queue.TryTake(out var next))
@@ -229,11 +269,27 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             }
             else
             {
+                var started = _time.GetTimestamp();
                 ProcessBatch(batch);
+                RecordBatchTime(_time.GetElapsedTime(started));
             }
 
             batch.Clear();
         }
+    }
+
+    /// <summary>
+    /// How long a check waits with <paramref name="itemsAhead"/> checks before it: the batches until its own is taken
+    /// (the running one included), each as long as the recent average.
+    /// </summary>
+    internal static TimeSpan ExpectedWait(int itemsAhead, int maxBatchSequences, TimeSpan averageBatchTime) =>
+        averageBatchTime * (1 + (itemsAhead / maxBatchSequences));
+
+    // An exponential moving average over about eight batches: quick to follow a change of load, steady over one slow batch.
+    private void RecordBatchTime(TimeSpan elapsed)
+    {
+        var previous = Interlocked.Read(ref _averageBatchTicks);
+        Interlocked.Exchange(ref _averageBatchTicks, previous == 0 ? elapsed.Ticks : previous + ((elapsed.Ticks - previous) / 8));
     }
 
     private void ProcessBatch(List<Work> works)
@@ -247,6 +303,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
                 continue;
             }
 
+            QueueWaitObserver?.Invoke(work.Tenant, _time.GetElapsedTime(work.Started));
             slots.Add(new Slot(work, _options.PrefixCacheSize + slots.Count));
         }
 

@@ -57,6 +57,22 @@ public sealed record LlamaGuardClassifierOptions
     /// <summary>Requests that may wait for the classifier; one more is refused at once as a classifier error. Default 256.</summary>
     public int QueueCapacity { get; init; } = 256;
 
+    /// <summary>
+    /// The most of <see cref="QueueCapacity"/> one tenant's waiting checks may hold; one more of that tenant's is refused
+    /// at once as a classifier error, so a flooding tenant cannot fill the queue for the others. Default 0.5; range
+    /// above 0 to 1 (1: no tenant limit beyond the queue's).
+    /// </summary>
+    public double TenantQueueShare { get; init; } = 0.5;
+
+    /// <summary>
+    /// Weights of the round robin over tenants' queues: while several tenants wait, each takes its weight of checks
+    /// in turn. Tenants not named weigh 1. Range 1 to 1000.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> TenantWeights { get; init; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    /// <summary>The most checks one tenant may have waiting: <see cref="TenantQueueShare"/> of the queue, at least one.</summary>
+    public int TenantQueueCapacity => Math.Max(1, (int)Math.Ceiling(QueueCapacity * TenantQueueShare));
+
     /// <summary>Errors in these settings, each naming the setting and its range; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -104,6 +120,19 @@ public sealed record LlamaGuardClassifierOptions
         if (RequestTimeout <= TimeSpan.Zero)
         {
             errors.Add($"RequestTimeout {RequestTimeout} must be positive.");
+        }
+
+        if (!(TenantQueueShare > 0 && TenantQueueShare <= 1))
+        {
+            errors.Add($"TenantQueueShare {TenantQueueShare} is outside (0, 1].");
+        }
+
+        foreach (var (tenant, weight) in TenantWeights)
+        {
+            if (weight is < 1 or > 1000)
+            {
+                errors.Add($"TenantWeights:{tenant} {weight} is outside 1 to 1000.");
+            }
         }
 
         if (Threads < 0)

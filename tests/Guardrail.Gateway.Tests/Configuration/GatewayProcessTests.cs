@@ -60,6 +60,12 @@ public sealed class GatewayProcessTests
         { "Guardrail:Metrics:ManagementUrl", "not a url", "Guardrail:Metrics:ManagementUrl" },
         { "Guardrail:Upstream:ConnectRetries", "99", "Guardrail:Upstream:ConnectRetries" },
         { "Guardrail:Policies:Directory", "/nonexistent/policies", "Guardrail:Policies:Directory" },
+        { "Guardrail:Classifier:TenantQueueShare", "0", "Guardrail:Classifier:TenantQueueShare" },
+        { "Guardrail:Classifier:TenantWeights:acme", "0", "Guardrail:Classifier:TenantWeights:acme" },
+        { "Guardrail:RateLimits:Default:RequestsPerMinute", "-1", "Guardrail:RateLimits:Default:RequestsPerMinute" },
+        { "Guardrail:RateLimits:Tenants:acme:ConcurrentRequests", "-2", "Guardrail:RateLimits:Tenants:acme:ConcurrentRequests" },
+        { "Guardrail:RateLimits:Keys:nobody:TokensPerMinute", "100", "Guardrail:RateLimits:Keys:nobody" },
+        { "Guardrail:RateLimits:ReplicaCount", "0", "Guardrail:RateLimits:ReplicaCount" },
         { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath" },
     };
 

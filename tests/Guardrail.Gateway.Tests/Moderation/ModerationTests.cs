@@ -311,8 +311,9 @@ public sealed class ModerationTests : IClassFixture<ModerationFixture>
 
     private async Task<AuditRecord> AuditAsync(string decisionId)
     {
-        var record = await Gateway.Services.GetRequiredService<AuditHost>().Store.GetAsync(decisionId, CancellationToken.None);
-        Assert.NotNull(record);
-        return record;
+        // An allowed decision is only queued when its response is sent (a blocked one is durable first): wait for the writer.
+        var store = Gateway.Services.GetRequiredService<AuditHost>().Store;
+        var record = await Caching.Eventually.WaitAsync(() => store.GetAsync(decisionId, CancellationToken.None), static r => r is not null, TimeSpan.FromMinutes(2), "the audit record");
+        return record!;
     }
 }

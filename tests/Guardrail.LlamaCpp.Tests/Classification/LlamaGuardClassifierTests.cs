@@ -191,6 +191,39 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
     }
 
     [Fact]
+    public async Task ClassifyAsync_TenantFloodingOverItsShare_IsRefusedWhileAnotherTenantIsChecked()
+    {
+        using var classifier = LlamaGuardClassifier.Load(
+            new LlamaGuardClassifierOptions { RequestTimeout = VerdictAssert.CheckDeadline, ModelPath = _fixture.ModelPath, ContextSize = 1024, GpuLayers = 0, QueueCapacity = 8, TenantQueueShare = 0.5 },
+            new NativeRuntimeOptions { ForwardNativeLogs = false },
+            NullLoggerFactory.Instance);
+        var flood = Request(new ConversationBuilder().AddUser(string.Concat(Enumerable.Repeat("weather ", 300))).Build(), CheckDirection.Prompt) with { Tenant = "flood" };
+        var light = Request(new ConversationBuilder().AddUser("bomb").Build(), CheckDirection.Prompt) with { Tenant = "light" };
+
+        var flooding = Enumerable.Range(0, 64).Select(_ => classifier.ClassifyAsync(flood, CancellationToken.None).AsTask()).ToList();
+        var lightVerdict = await classifier.ClassifyAsync(light, CancellationToken.None);
+        var floodVerdicts = await Task.WhenAll(flooding);
+
+        // The flood can hold at most half the queue, so the light tenant's check always finds room.
+        VerdictAssert.Outcome(GuardOutcome.Unsafe, lightVerdict);
+        Assert.Contains(floodVerdicts, v => v.Outcome == GuardOutcome.Error && v.Error!.Contains("its share of the queue", StringComparison.Ordinal));
+        Assert.Contains(floodVerdicts, v => v.Outcome == GuardOutcome.Safe);
+        Assert.DoesNotContain(floodVerdicts, v => v.Error?.Contains("queue is full", StringComparison.Ordinal) == true);
+    }
+
+    [Theory]
+    [InlineData(0, 4, 1)]
+    [InlineData(3, 4, 1)]
+    [InlineData(4, 4, 2)]
+    [InlineData(40, 4, 11)]
+    [InlineData(40, 1, 41)]
+    public void ExpectedWait_ChecksAhead_IsTheirBatchesAndItsOwn(int ahead, int maxBatch, int batches)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(250) * batches, LlamaGuardClassifier.ExpectedWait(ahead, maxBatch, TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(TimeSpan.Zero, LlamaGuardClassifier.ExpectedWait(ahead, maxBatch, TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task Dispose_WithRequestsInFlight_CompletesEveryRequest()
     {
         var classifier = LlamaGuardClassifier.Load(

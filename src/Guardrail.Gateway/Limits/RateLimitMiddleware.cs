@@ -1,0 +1,41 @@
+using Guardrail.Gateway.Authentication;
+using Guardrail.Gateway.Errors;
+
+namespace Guardrail.Gateway.Limits;
+
+/// <summary>
+/// The first step of every proxied route, after authentication and before the body is read or the classifier asked,
+/// so that a request over its limits costs nothing: admits the request under its caller's limits or answers 429, and
+/// puts the <c>x-ratelimit-*</c> headers on whatever the route answers. The admission stays on the context
+/// (<see cref="RateLimitAdmission"/>) for the token charges of the later steps, and its concurrency leases are held
+/// until the response has been sent.
+/// </summary>
+internal sealed class RateLimitMiddleware(RequestDelegate next, GatewayRateLimiter limiter)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!limiter.Enabled)
+        {
+            await next(context);
+            return;
+        }
+
+        var admission = await limiter.AdmitAsync(context.GetCaller(), context.RequestAborted);
+        context.Response.RegisterForDispose(admission);
+        context.Response.OnStarting(static state =>
+        {
+            var (response, admitted) = ((HttpResponse, RateLimitAdmission))state;
+            RateLimitHeaders.Write(response.Headers, admitted);
+            return Task.CompletedTask;
+        }, (context.Response, admission));
+
+        if (admission.Refusal is { } refusal)
+        {
+            await OpenAIError.WriteRateLimitedAsync(context, refusal);
+            return;
+        }
+
+        context.Features.Set(admission);
+        await next(context);
+    }
+}
