@@ -55,7 +55,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         var (request, error) = ServingRequestReader.Read(body.Value, api);
         if (request is null)
         {
-            await ServingError.WriteAsync(context, StatusCodes.Status400BadRequest, error!.Message, ServingError.InvalidRequest, error.Code, error.Param);
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, error!.Message, OpenAIErrorResponse.InvalidRequest, error.Code, error.Param);
             return;
         }
 
@@ -85,7 +85,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         catch (ArgumentException e)
         {
             // Token ids outside the vocabulary, or a sampling value: the request's own problem, in its own words.
-            await ServingError.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message, ServingError.InvalidRequest, OpenAIRequestError.InvalidValue, e.ParamName is "request" ? "prompt" : e.ParamName);
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message, OpenAIErrorResponse.InvalidRequest, OpenAIRequestError.InvalidValue, e.ParamName is "request" ? "prompt" : e.ParamName);
             return;
         }
 
@@ -185,7 +185,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
 
             // The status line is gone: the error goes as the stream's last event, as OpenAI's own streams do.
             LogGenerationFailed(logger, e);
-            await SendAsync(response, ServingError.Serialize("The model failed while generating this response.", ServingError.ServerError, "generation_failed"), token);
+            await SendAsync(response, OpenAIErrorResponse.Serialize("The model failed while generating this response.", OpenAIErrorResponse.ServerError, "generation_failed"), token);
         }
     }
 
@@ -202,11 +202,11 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         if (e is GenerationRejectedException { Reason: GenerationRejection.ShuttingDown })
         {
             context.Response.Headers.RetryAfter = "1";
-            return ServingError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down; retry on another replica.", ServingError.ServerError, "server_shutting_down");
+            return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down; retry on another replica.", OpenAIErrorResponse.ServerError, "server_shutting_down");
         }
 
         LogGenerationFailed(logger, e);
-        return ServingError.WriteAsync(context, StatusCodes.Status500InternalServerError, "The model failed while generating this response.", ServingError.ServerError, "generation_failed");
+        return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, "The model failed while generating this response.", OpenAIErrorResponse.ServerError, "generation_failed");
     }
 
     private Task RejectAsync(HttpContext context, OpenAIApi api, GenerationRejectedException e)
@@ -215,13 +215,13 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         switch (e.Reason)
         {
             case GenerationRejection.ContextLengthExceeded:
-                return ServingError.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message, ServingError.InvalidRequest, "context_length_exceeded", api == OpenAIApi.ChatCompletions ? "messages" : "prompt");
+                return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message, OpenAIErrorResponse.InvalidRequest, "context_length_exceeded", api == OpenAIApi.ChatCompletions ? "messages" : "prompt");
             case GenerationRejection.QueueFull:
                 context.Response.Headers.RetryAfter = "1";
-                return ServingError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The model is busy: every sequence is generating and the queue is full. Retry later.", ServingError.ServerError, "server_overloaded");
+                return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The model is busy: every sequence is generating and the queue is full. Retry later.", OpenAIErrorResponse.ServerError, "server_overloaded");
             default:
                 context.Response.Headers.RetryAfter = "1";
-                return ServingError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down; retry on another replica.", ServingError.ServerError, "server_shutting_down");
+                return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down; retry on another replica.", OpenAIErrorResponse.ServerError, "server_shutting_down");
         }
     }
 
@@ -234,7 +234,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
             return true;
         }
 
-        await ServingError.WriteAsync(context, StatusCodes.Status401Unauthorized, "Missing or wrong API key: send 'Authorization: Bearer <key>'.", ServingError.InvalidRequest, "invalid_api_key");
+        await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, "Missing or wrong API key: send 'Authorization: Bearer <key>'.", OpenAIErrorResponse.InvalidRequest, "invalid_api_key");
         return false;
     }
 
@@ -265,11 +265,11 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
     }
 
     private static Task TooLargeAsync(HttpContext context, long limit) =>
-        ServingError.WriteAsync(
+        OpenAIErrorResponse.WriteAsync(
             context,
             StatusCodes.Status413PayloadTooLarge,
             string.Create(CultureInfo.InvariantCulture, $"The request body is larger than this server accepts ({limit} bytes)."),
-            ServingError.InvalidRequest,
+            OpenAIErrorResponse.InvalidRequest,
             "request_too_large");
 
     [LoggerMessage(EventId = ServingEventIds.GenerationFailed, Level = LogLevel.Error, Message = "Generation failed")]

@@ -53,8 +53,8 @@ public sealed class GenerationServer : IAsyncDisposable
         builder.Services.AddGenerationServing(options);
         var app = builder.Build();
         app.MapGenerationServing();
-        app.MapFallback(context => ServingError.WriteAsync(
-            context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", ServingError.InvalidRequest, "unknown_url"));
+        app.MapFallback(context => OpenAIErrorResponse.WriteAsync(
+            context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", OpenAIErrorResponse.InvalidRequest, "unknown_url"));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,9 +1,9 @@
-using System.Globalization;
+using static Guardrail.OpenAI.JsonValueDescriptions;
+using Guardrail.OpenAI;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Guardrail.LlamaCpp.Generation;
-using Guardrail.OpenAI;
 
 namespace Guardrail.Serving;
 
@@ -358,20 +358,6 @@ internal static class ServingRequestReader
             throw Invalid(message, param, code);
         }
     }
-
-    private static string Describe(JsonElement value) => Describe(value.ValueKind);
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
-
-    private static string Index(string path, int index) => string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]");
 
     private static InvalidRequestException Invalid(string message, string? param, string code) => new(new OpenAIRequestError(message, param, code));
 

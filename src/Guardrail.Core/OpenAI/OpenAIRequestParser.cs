@@ -1,4 +1,4 @@
-using System.Globalization;
+using static Guardrail.OpenAI.JsonValueDescriptions;
 using System.Text.Json;
 using System.Text.Unicode;
 using Guardrail.Conversations;
@@ -410,20 +410,6 @@ public static class OpenAIRequestParser
             throw Invalid($"Invalid type for '{path}': expected {Describe(kind)}, but got {Describe(value)}.", path, OpenAIRequestError.InvalidType);
         }
     }
-
-    private static string Describe(JsonElement value) => Describe(value.ValueKind);
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
-
-    private static string Index(string path, int index) => string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]");
 
     private static RequestFormatException Invalid(string message, string? param, string code) => new(new OpenAIRequestError(message, param, code));
 

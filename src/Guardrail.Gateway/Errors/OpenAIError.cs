@@ -1,21 +1,16 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using Guardrail.Serving;
 
 namespace Guardrail.Gateway.Errors;
 
 /// <summary>
-/// Writes errors in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, so that OpenAI SDKs raise
-/// their usual exception with a readable message. Messages are fixed texts written by the gateway: exception
-/// details, stack traces and keys never reach a client.
+/// The gateway's errors in OpenAI's shape, one named writer per status, all through <see cref="OpenAIErrorResponse"/>.
+/// Messages are fixed texts written by the gateway: exception details, stack traces and keys never reach a client.
 /// </summary>
 internal static class OpenAIError
 {
-    public const string InvalidRequest = "invalid_request_error";
-    public const string ServerError = "server_error";
+    public const string InvalidRequest = OpenAIErrorResponse.InvalidRequest;
+    public const string ServerError = OpenAIErrorResponse.ServerError;
     public const string UpstreamError = "upstream_error";
-
-    // Responses are application/json, never HTML, so the relaxed encoder is safe and keeps messages readable.
-    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>401 <c>invalid_api_key</c>: no key, or not one of this gateway's (the authentication handler's answer).</summary>
     public static Task WriteUnauthorizedAsync(HttpContext context, string message) =>
@@ -53,39 +48,6 @@ internal static class OpenAIError
         return WriteAsync(context, StatusCodes.Status429TooManyRequests, refusal.Message, type, "rate_limit_exceeded");
     }
 
-    public static async Task WriteAsync(HttpContext context, int statusCode, string message, string type, string? code, string? param = null)
-    {
-        var response = context.Response;
-        response.StatusCode = statusCode;
-        response.ContentType = "application/json; charset=utf-8";
-        response.Headers.CacheControl = "no-store";
-
-        using var buffer = new MemoryStream();
-        await using (var writer = new Utf8JsonWriter(buffer, JsonOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("error");
-            writer.WriteString("message", message);
-            writer.WriteString("type", type);
-            WriteNullable(writer, "param", param);
-            WriteNullable(writer, "code", code);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        response.ContentLength = buffer.Length;
-        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
-    }
-
-    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
-    }
+    public static Task WriteAsync(HttpContext context, int statusCode, string message, string type, string? code, string? param = null) =>
+        OpenAIErrorResponse.WriteAsync(context, statusCode, message, type, code, param);
 }

@@ -127,7 +127,7 @@ public sealed class EvaluationSetReaderTests : IDisposable
         var fine = Record(ids.Next(), CheckDirection.Response, GuardOutcome.Unsafe, ["S2"], ModerationPipeline.RenderForReview(conversation));
         var missed = Record(ids.Next(), CheckDirection.Prompt, GuardOutcome.Safe, [], "User: how to hurt someone");
         var unlabelled = Record(ids.Next(), CheckDirection.Prompt, GuardOutcome.Safe, [], "User: hello");
-        await using (var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions { DatabasePath = db, ContentRetention = ContentRetention.Full, PurgeInterval = TimeSpan.Zero }))
+        await using (var store = await AuditStore.OpenAsync(new AuditStoreOptions { DatabasePath = db, ContentRetention = ContentRetention.Full, PurgeInterval = TimeSpan.Zero }))
         {
             foreach (var record in new[] { fine, missed, unlabelled })
             {

@@ -5,14 +5,16 @@ using Microsoft.AspNetCore.Http;
 namespace Guardrail.Serving;
 
 /// <summary>
-/// Errors in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>. Messages are fixed texts or the
-/// request's own problem: exception details, stack traces and keys never reach a client.
+/// The one writer of errors in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, for the generation
+/// server and the gateway alike, so that OpenAI SDKs raise their usual exception with a readable message. Messages are
+/// fixed texts or the request's own problem: exception details, stack traces and keys never reach a client.
 /// </summary>
-internal static class ServingError
+public static class OpenAIErrorResponse
 {
     public const string InvalidRequest = "invalid_request_error";
     public const string ServerError = "server_error";
 
+    // Responses are application/json, never HTML, so the relaxed encoder is safe and keeps messages readable.
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Task WriteAsync(HttpContext context, int statusCode, string message, string type, string? code, string? param = null)
