@@ -313,6 +313,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         }
 
         _counters.BatchStarted(slots.Count);
+        var verdicts = new List<(Work Work, GuardVerdict Verdict)>(slots.Count);
         try
         {
             AttachPrefixes(slots);
@@ -321,7 +322,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             foreach (var slot in slots.Where(s => s.IsActive))
             {
                 var output = _model.Vocab.Detokenize(slot.Generated.Where(t => !_model.Vocab.IsEndOfGeneration(t)).ToArray(), removeSpecial: true, renderSpecial: false);
-                slot.Work.TryComplete(GuardVerdict.FromOutput(output, slot.UnsafeProbability, slot.Work.Prompt, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started)));
+                verdicts.Add((slot.Work, GuardVerdict.FromOutput(output, slot.UnsafeProbability, slot.Work.Prompt, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started))));
                 _counters.RequestCompleted();
             }
         }
@@ -332,10 +333,8 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         catch (Exception e) when (e is LlamaInferenceException or InvalidOperationException or ArgumentException)
         {
             LogClassificationFailed(_logger, e);
-            foreach (var slot in slots)
-            {
-                slot.Work.TryComplete(GuardVerdict.Failed("The classifier failed: " + e.Message, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started)));
-            }
+            verdicts.Clear();
+            verdicts.AddRange(slots.Select(slot => (slot.Work, GuardVerdict.Failed("The classifier failed: " + e.Message, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started)))));
         }
         finally
         {
@@ -343,6 +342,13 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             {
                 _context.RemoveSequence(slot.Sequence);
             }
+        }
+
+        // Answered only once the batch's sequences are free and its checks counted: a caller holding its verdict sees
+        // the engine at rest, not a batch still being cleaned up.
+        foreach (var (work, verdict) in verdicts)
+        {
+            work.TryComplete(verdict);
         }
     }
 
