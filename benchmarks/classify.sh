@@ -9,17 +9,10 @@ cd "$GUARDRAIL_ROOT"
 
 requests="${2:-32}"
 levels="${3:-1,4,16}"
-require_dotnet
-scripts/native-runtime.sh >/dev/null
-dotnet build src/Guardrail.Cli -c Release -nologo -clp:ErrorsOnly
-guardrail=(dotnet src/Guardrail.Cli/bin/Release/net10.0/guardrail.dll)
+source "$GUARDRAIL_ROOT/benchmarks/lib.sh"
 
 model="${1:-$GUARDRAIL_ROOT/.cache/bench/llama-guard-3-1b-q4_k_m.gguf}"
-if [[ ! -f "$model" ]]; then
-    say "writing $model (Llama Guard 3 1B shape, random weights, Q4_K_M)"
-    mkdir -p "$(dirname "$model")"
-    "${guardrail[@]}" model synth --preset llama-guard-3-1b --quant Q4_K_M --out "$model"
-fi
+bench_model "$model" "Llama Guard 3 1B shape, random weights, Q4_K_M" --preset llama-guard-3-1b --quant Q4_K_M
 
 prompts="$(mktemp --suffix=.jsonl)"
 trap 'rm -f "$prompts"' EXIT

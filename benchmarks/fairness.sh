@@ -7,15 +7,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$GUARDRAIL_ROOT"
 
-require_dotnet
-scripts/native-runtime.sh >/dev/null
-dotnet build src/Guardrail.Cli -c Release -nologo -clp:ErrorsOnly
-guardrail=(dotnet src/Guardrail.Cli/bin/Release/net10.0/guardrail.dll)
+source "$GUARDRAIL_ROOT/benchmarks/lib.sh"
 
 model="$GUARDRAIL_ROOT/.cache/bench/keyword-guard-fairness.gguf"
-if [[ ! -f "$model" ]]; then
-    mkdir -p "$(dirname "$model")"
-    "${guardrail[@]}" model synth --keyword-guard "bomb=S1,violin=S10" --out "$model"
-fi
+bench_model "$model" "the keyword guard" --keyword-guard "bomb=S1,violin=S10"
 
 "${guardrail[@]}" bench fairness --model "$model" --light-checks "${1:-30}"

@@ -12,18 +12,11 @@ quant="${1:-Q4_K_M}"
 levels="${2:-1,4,16}"
 tokens="${3:-128}"
 threads="${4:-2}"
-require_dotnet
-scripts/native-runtime.sh >/dev/null
-dotnet build src/Guardrail.Cli -c Release -nologo -clp:ErrorsOnly
-guardrail=(dotnet src/Guardrail.Cli/bin/Release/net10.0/guardrail.dll)
+source "$GUARDRAIL_ROOT/benchmarks/lib.sh"
 
 cache="${GUARDRAIL_CACHE_DIR:-$GUARDRAIL_ROOT/.cache}"
 model="$cache/bench/llama-3.2-1b-${quant,,}.gguf"
-if [[ ! -f "$model" ]]; then
-    say "writing $model (Llama 3.2 1B shape, random weights, $quant)"
-    mkdir -p "$(dirname "$model")"
-    "${guardrail[@]}" model synth --preset llama-3.2-1b --quant "$quant" --out "$model"
-fi
+bench_model "$model" "Llama 3.2 1B shape, random weights, $quant" --preset llama-3.2-1b --quant "$quant"
 
 prompt="$(mktemp --suffix=.json)"
 trap 'rm -f "$prompt"' EXIT
