@@ -100,8 +100,8 @@ public sealed class AuditWriterTests : IDisposable
             clock.Advance(TimeSpan.FromSeconds(4));
             Assert.False(pending.IsCompleted);
             clock.Advance(TimeSpan.FromSeconds(1));
-            var error = await Assert.ThrowsAsync<AuditQueueFullException>(() => pending.WaitAsync(TimeSpan.FromSeconds(10)));
-            await Assert.ThrowsAsync<AuditQueueFullException>(() => second.WaitAsync(TimeSpan.FromSeconds(10)));
+            var error = await Assert.ThrowsAsync<AuditQueueFullException>(() => pending.WaitAsync(TimeSpan.FromMinutes(2)));
+            await Assert.ThrowsAsync<AuditQueueFullException>(() => second.WaitAsync(TimeSpan.FromMinutes(2)));
             Assert.Contains("stayed full", error.Message, StringComparison.Ordinal);
             Assert.Equal(2, store.GetWriterStats().Rejected);
             // Every rejection is logged with its record; the overload itself once, not per waiting producer.
@@ -131,7 +131,7 @@ public sealed class AuditWriterTests : IDisposable
             lockTransaction.Rollback();
         }
 
-        await pending.WaitAsync(TimeSpan.FromSeconds(10));
+        await pending.WaitAsync(TimeSpan.FromMinutes(2));
         await store.DisposeAsync();
 
         var stats = store.GetWriterStats();
@@ -158,8 +158,8 @@ public sealed class AuditWriterTests : IDisposable
             lockTransaction.Rollback();
         }
 
-        await Assert.ThrowsAsync<AuditWriteException>(() => duplicate.WaitAsync(TimeSpan.FromSeconds(10)));
-        await neighbour.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<AuditWriteException>(() => duplicate.WaitAsync(TimeSpan.FromMinutes(2)));
+        await neighbour.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, other.Id));
         Assert.Equal(1, store.GetWriterStats().WriteErrors);
     }
@@ -189,7 +189,7 @@ public sealed class AuditWriterTests : IDisposable
             lockTransaction.Rollback();
         }
 
-        await write.WaitAsync(TimeSpan.FromSeconds(10));
+        await write.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1L, CountWithRawConnection(store.DatabasePath, record.Id));
         Assert.Equal(0, store.GetWriterStats().WriteErrors);
     }

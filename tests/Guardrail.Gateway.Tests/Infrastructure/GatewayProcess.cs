@@ -21,7 +21,35 @@ internal sealed class GatewayProcess : IDisposable
 
     public int Port { get; }
 
-    public static async Task<GatewayProcess> StartAsync(Uri backend, string audit, int port, TimeSpan readyTimeout)
+    /// <summary>The moderating gateway of the audit tests: one chat route to <paramref name="backend"/>, the keyword guard.</summary>
+    public static Task<GatewayProcess> StartAsync(Uri backend, string audit, int port, TimeSpan readyTimeout)
+    {
+        var settings = new Dictionary<string, string?>(GatewayServer.ConfigurationFor(backend))
+        {
+            ["ReverseProxy:Routes:chat:ClusterId"] = "llm",
+            ["ReverseProxy:Routes:chat:Match:Path"] = "/v1/chat/completions",
+            ["ReverseProxy:Routes:chat:Metadata:Guardrail.Api"] = "openai.chat",
+            [audit.StartsWith("Host=", StringComparison.Ordinal) ? "Guardrail:Audit:ConnectionString" : "Guardrail:Audit:DatabasePath"] = audit,
+            ["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath,
+            ["Guardrail:Classifier:ContextSize"] = "2048",
+            ["Guardrail:Classifier:GpuLayers"] = "0",
+            ["Guardrail:Classifier:RequestTimeout"] = "00:10:00",
+        };
+        if (audit.StartsWith("Host=", StringComparison.Ordinal))
+        {
+            // The store's commands and the migration at start-up wait this long; a loaded 2-core machine needs more than the 10 s default.
+            settings["Guardrail:Audit:BusyTimeout"] = "00:01:00";
+        }
+
+        return StartAsync(settings, port, readyTimeout);
+    }
+
+    /// <summary>
+    /// The gateway with <paramref name="settings"/> (and the shipped policies unless they name others) on
+    /// <paramref name="port"/>, once <c>/readyz</c> says ready. Nothing from the machine's Guardrail or ReverseProxy
+    /// environment leaks in; <c>GUARDRAIL_CACHE_DIR</c>, where the runtime is, stays.
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, int port, TimeSpan readyTimeout)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,28 +64,19 @@ internal sealed class GatewayProcess : IDisposable
             start.Environment.Remove(name);
         }
 
-        var settings = new Dictionary<string, string?>(GatewayServer.ConfigurationFor(backend))
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["ReverseProxy:Routes:chat:ClusterId"] = "llm",
-            ["ReverseProxy:Routes:chat:Match:Path"] = "/v1/chat/completions",
-            ["ReverseProxy:Routes:chat:Metadata:Guardrail.Api"] = "openai.chat",
             ["Guardrail:Policies:Directory"] = Path.Combine(RepositoryRoot.Path, "policies"),
             ["Guardrail:Policies:TaxonomyDirectory"] = Path.Combine(RepositoryRoot.Path, "taxonomy"),
-            [audit.StartsWith("Host=", StringComparison.Ordinal) ? "Guardrail:Audit:ConnectionString" : "Guardrail:Audit:DatabasePath"] = audit,
-            ["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath,
-            ["Guardrail:Classifier:ContextSize"] = "2048",
-            ["Guardrail:Classifier:GpuLayers"] = "0",
-            ["Guardrail:Classifier:RequestTimeout"] = "00:10:00",
-            ["Urls"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        if (audit.StartsWith("Host=", StringComparison.Ordinal))
+        foreach (var (key, value) in settings)
         {
-            // The store's commands and the migration at start-up wait this long; a loaded 2-core machine needs more than the 10 s default.
-            settings["Guardrail:Audit:BusyTimeout"] = "00:01:00";
+            environment[key] = value;
         }
 
-        foreach (var (key, value) in settings)
+        environment["Urls"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in environment)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
