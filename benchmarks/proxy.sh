@@ -2,8 +2,10 @@
 # Proxy benchmark (issue 5): requests per second and latency with wrk on loopback, side by side in one run:
 #   direct      -> a fast backend (nginx answering a fixed chat completion)
 #   nginx       -> nginx proxy_pass to that backend
+#   bare YARP   -> YARP 2.3.0 alone, one catch-all route (benchmarks/Guardrail.BareYarp): the gateway's yardstick
 #   pass-through -> the gateway on a route without moderation
 #   moderated   -> the gateway on a moderated chat route (the keyword-guard test model; prompt and response checked)
+# Every target is measured twice, in two rounds (the machine is noisy; report both).
 # Usage: benchmarks/proxy.sh [seconds] [connections]. Numbers, not a test; results go in docs/BENCHMARKS.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -15,6 +17,7 @@ ensure_debian_packages nginx:nginx wrk:wrk
 scripts/native-runtime.sh >/dev/null
 dotnet build src/Guardrail.Gateway -c Release -nologo -clp:ErrorsOnly
 dotnet build src/Guardrail.Cli -c Release -nologo -clp:ErrorsOnly
+dotnet build benchmarks/Guardrail.BareYarp -c Release -nologo -clp:ErrorsOnly
 
 work="$(mktemp -d)"
 pids=()
@@ -22,7 +25,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-backend_port="$(free_port)"; nginx_port="$(free_port)"; gateway_port="$(free_port)"
+backend_port="$(free_port)"; nginx_port="$(free_port)"; gateway_port="$(free_port)"; yarp_port="$(free_port)"
 
 # One nginx serves both the fast backend and the nginx reverse proxy in front of it.
 mkdir -p "$work/nginx"
@@ -69,8 +72,11 @@ export GUARDRAIL_BENCH_KEY="gk-bench-0123456789abcdef"
 ) &
 pids+=($!)
 
+dotnet benchmarks/Guardrail.BareYarp/bin/Release/net10.0/Guardrail.BareYarp.dll "http://127.0.0.1:$backend_port" --urls "http://127.0.0.1:$yarp_port" &
+pids+=($!)
+
 for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$gateway_port/readyz" >/dev/null && break
+  curl -sf "http://127.0.0.1:$gateway_port/readyz" >/dev/null && curl -s -o /dev/null "http://127.0.0.1:$yarp_port/" && break
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$gateway_port/readyz" >/dev/null || { echo "the gateway did not become ready" >&2; exit 1; }
@@ -84,7 +90,11 @@ run() {
 }
 
 echo "wrk: ${duration}s, $connections connections, 2 threads; $(nproc) cores"
-run direct "http://127.0.0.1:$backend_port/v1/chat/completions"
-run nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
-run pass-through "http://127.0.0.1:$gateway_port/plain/v1/chat/completions"
-run moderated "http://127.0.0.1:$gateway_port/v1/chat/completions"
+for round in 1 2; do
+  echo "#### round $round"
+  run direct "http://127.0.0.1:$backend_port/v1/chat/completions"
+  run nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
+  run bare-yarp "http://127.0.0.1:$yarp_port/v1/chat/completions"
+  run pass-through "http://127.0.0.1:$gateway_port/plain/v1/chat/completions"
+  run moderated "http://127.0.0.1:$gateway_port/v1/chat/completions"
+done
