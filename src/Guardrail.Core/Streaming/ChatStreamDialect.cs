@@ -61,7 +61,8 @@ internal sealed class ChatStreamDialect : StreamDialect
             }
 
             writer.WriteEndArray();
-            WriteGuardrail(writer, guardrail);
+            writer.WritePropertyName("guardrail");
+            (guardrail ?? []).WriteTo(writer);
             writer.WriteEndObject();
         }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Guardrail.Streaming;
@@ -29,19 +28,4 @@ internal abstract class StreamDialect
     /// not seen (never empty), <paramref name="guardrail"/> is the blocking check's payload.
     /// </summary>
     public abstract void WriteBlocked(IBufferWriter<byte> output, IReadOnlyList<int> open, JsonObject? guardrail);
-
-    /// <summary>Writes <paramref name="guardrail"/> (or <c>{}</c>) as the property <c>guardrail</c>.</summary>
-    protected static void WriteGuardrail(Utf8JsonWriter writer, JsonObject? guardrail)
-    {
-        writer.WritePropertyName("guardrail");
-        if (guardrail is null)
-        {
-            writer.WriteStartObject();
-            writer.WriteEndObject();
-        }
-        else
-        {
-            guardrail.WriteTo(writer);
-        }
-    }
 }
