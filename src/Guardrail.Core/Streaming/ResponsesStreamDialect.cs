@@ -100,11 +100,13 @@ internal sealed class ResponsesStreamDialect : StreamDialect
             ReadPart(part, output, OptionalIndex(root, "content_index") ?? OptionalIndex(root, "summary_index") ?? 0, text);
         }
 
-        if (Between(type, ".delta") is { } deltaKind && deltaKind is not "audio")
+        // Every delta is text, of kinds known or added later, and so is a 'delta' an unknown event carries; only the
+        // audio delta is not (base64 sound).
+        var deltaKind = Between(type, ".delta");
+        if (deltaKind is not "audio" && (deltaKind is not null || root.TryGetProperty("delta", out _)))
         {
-            // The audio delta is base64 sound, not text; every other delta (including kinds added later) is text.
             var delta = OptionalString(root, "delta") ?? throw new EventFormatException($"'{type}' has no string 'delta'");
-            var (kind, index) = KindOf(deltaKind, root);
+            var (kind, index) = KindOf(deltaKind ?? type, root);
             var key = (output, index, kind);
             _said[key] = _said.GetValueOrDefault(key, string.Empty) + delta;
             Add(text, kind, output, delta);
@@ -112,8 +114,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
         else if (Between(type, ".done") is { } doneKind)
         {
             var (kind, index) = KindOf(doneKind, root);
-            var field = kind switch { "function_call_arguments" => "arguments", "refusal" => "refusal", _ => "text" };
-            if (OptionalString(root, field) is { } whole)
+            if ((OptionalString(root, "text") ?? OptionalString(root, "refusal") ?? OptionalString(root, "arguments")) is { } whole)
             {
                 Compare((output, index, kind), whole, text);
             }

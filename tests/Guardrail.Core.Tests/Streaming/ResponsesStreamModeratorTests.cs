@@ -70,6 +70,35 @@ public sealed class ResponsesStreamModeratorTests
         Assert.Equal("Hello there.", Assert.Single(log.Checks).Check.Text);
     }
 
+    [Theory]
+    [InlineData("""{"type":"response.future_text.delta","output_index":0,"delta":"a bomb"}""")]
+    [InlineData("""{"type":"response.something_new","output_index":0,"delta":"a bomb"}""")]
+    public async Task RunAsync_DeltaOfAnEventTypeNotKnownToday_IsCheckedAsText(string data)
+    {
+        var events = ResponsesStreams.Text(["Hello."]).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).ToList();
+        events.Insert(4, "data: " + data);
+        var body = string.Concat(events.Select(e => e + "\n\n"));
+
+        var (result, downstream, _) = await RunAsync(Options, ChatStreams.OneChunk(body));
+
+        Assert.Equal(StreamModerationOutcome.Blocked, result.Outcome);
+        Assert.DoesNotContain("bomb", downstream.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_AudioDelta_IsNotText()
+    {
+        var events = ResponsesStreams.Text(["Hello."]).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).ToList();
+        events.Insert(4, """data: {"type":"response.audio.delta","output_index":0,"delta":"Ym9tYg=="}""");
+        var body = string.Concat(events.Select(e => e + "\n\n"));
+
+        var (result, downstream, log) = await RunAsync(Options, ChatStreams.OneChunk(body));
+
+        Assert.Equal(StreamModerationOutcome.Completed, result.Outcome);
+        Assert.Equal(body, downstream.Text);
+        Assert.Equal("Hello.", Assert.Single(log.Checks).Check.Text);
+    }
+
     [Fact]
     public async Task RunAsync_TriggerInFunctionCallArguments_BlockedWithTheCallRendered()
     {
