@@ -10,9 +10,12 @@ public enum OpenAIApi
 
     /// <summary><c>POST /v1/completions</c> (legacy text completions).</summary>
     Completions,
+
+    /// <summary><c>POST /v1/responses</c> (the Responses API).</summary>
+    Responses,
 }
 
-/// <summary>What moderation needs from an OpenAI chat completion or legacy completion request.</summary>
+/// <summary>What moderation needs from an OpenAI chat completion, legacy completion or Responses request.</summary>
 public sealed record OpenAIRequest
 {
     /// <summary>The API the body was parsed as.</summary>
@@ -23,7 +26,7 @@ public sealed record OpenAIRequest
 
     /// <summary>
     /// The conversations to check before forwarding: one for a chat request (its messages, system messages kept
-    /// aside), one per prompt for a legacy completion request with an array of prompts.
+    /// aside) or a Responses request (its <c>input</c>, <c>instructions</c> kept aside as a system message), one per prompt for a legacy completion request with an array of prompts.
     /// </summary>
     public required IReadOnlyList<Conversation> Conversations { get; init; }
 
@@ -35,6 +38,12 @@ public sealed record OpenAIRequest
 
     /// <summary><c>stream_options.include_usage</c>: a final usage chunk follows the last choice chunk.</summary>
     public bool IncludeUsage { get; init; }
+
+    /// <summary>
+    /// Responses API <c>previous_response_id</c>: the backend prepends a stored conversation the gateway never sees.
+    /// Only what the request itself carries is checked; the id is forwarded unchanged.
+    /// </summary>
+    public string? PreviousResponseId { get; init; }
 
     /// <summary>Kinds of content parts Llama Guard cannot read (e.g. <c>image_url</c>), in order of first appearance.</summary>
     public IReadOnlyList<string> UnmoderatedPartKinds { get; init; } = [];

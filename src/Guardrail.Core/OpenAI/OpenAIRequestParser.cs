@@ -11,7 +11,7 @@ namespace Guardrail.OpenAI;
 /// property names are errors (a backend that keeps the last duplicate would otherwise see text the gateway never
 /// checked), and so is every field of the wrong type that moderation reads.
 /// </summary>
-public static class OpenAIRequestParser
+public static partial class OpenAIRequestParser
 {
     /// <summary>The deepest JSON nesting accepted; real requests need a fraction of it.</summary>
     public const int MaxDepth = 64;
@@ -120,6 +120,11 @@ public static class OpenAIRequestParser
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw Invalid("The request body must be a JSON object.", null, OpenAIRequestError.InvalidType);
+        }
+
+        if (api == OpenAIApi.Responses)
+        {
+            return ParseResponsesRoot(root, maxMessages);
         }
 
         var model = RequiredString(root, "model", "you must provide a model parameter.");
@@ -306,11 +311,7 @@ public static class OpenAIRequestParser
                 default:
                     // Images, audio and files cannot be read by a text classifier: kept as a visible marker.
                     parts.Add(new UnmoderatedPart(type));
-                    if (!unmoderated.Contains(type, StringComparer.Ordinal))
-                    {
-                        unmoderated.Add(type);
-                    }
-
+                    AddKind(unmoderated, type);
                     break;
             }
         }

@@ -9,14 +9,14 @@ namespace Guardrail.OpenAI;
 /// <param name="ToolCalls">Tool calls the model produced; their arguments are moderated like text.</param>
 public sealed record ResponseChoice(int Index, string? Text, IReadOnlyList<ToolCallPart> ToolCalls);
 
-/// <summary>Reads the choices of a non-streamed <c>chat.completion</c> or <c>text_completion</c> body.</summary>
+/// <summary>Reads the choices of a non-streamed <c>chat.completion</c>, <c>text_completion</c> or Responses <c>response</c> body.</summary>
 public static class OpenAIResponseReader
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>
-    /// The backend's own count of generated tokens, <c>usage.completion_tokens</c>, or null when the body does not
-    /// carry one (then the gateway counts the choices' text itself).
+    /// The backend's own count of generated tokens, <c>usage.completion_tokens</c> (a Responses body:
+    /// <c>usage.output_tokens</c>), or null when the body does not carry one (then the gateway counts the text itself).
     /// </summary>
     public static long? ReadCompletionTokens(ReadOnlyMemory<byte> body)
     {
@@ -24,10 +24,8 @@ public static class OpenAIResponseReader
         {
             using var document = JsonDocument.Parse(body, Options);
             return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
-                && usage.TryGetProperty("completion_tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Number
-                && tokens.TryGetInt64(out var count) && count >= 0
-                ? count
+                && document.RootElement.TryGetProperty("usage", out var usage)
+                ? ReadGeneratedTokens(usage)
                 : null;
         }
         catch (JsonException)
@@ -36,12 +34,39 @@ public static class OpenAIResponseReader
         }
     }
 
-    /// <summary>The choices, or null when the body is not a completion this gateway can read (then it cannot be checked).</summary>
-    public static IReadOnlyList<ResponseChoice>? ReadChoices(ReadOnlyMemory<byte> body)
+    /// <summary>Generated tokens in a <c>usage</c> object: <c>completion_tokens</c> or the Responses API's <c>output_tokens</c>.</summary>
+    public static long? ReadGeneratedTokens(JsonElement usage)
+    {
+        if (usage.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var name in (ReadOnlySpan<string>)["completion_tokens", "output_tokens"])
+        {
+            if (usage.TryGetProperty(name, out var tokens) && tokens.ValueKind == JsonValueKind.Number && tokens.TryGetInt64(out var count) && count >= 0)
+            {
+                return count;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The choices, or null when the body is not an answer of <paramref name="api"/> this gateway can read (then it
+    /// cannot be checked). A Responses body is one choice: the text of its output items and its function calls.
+    /// </summary>
+    public static IReadOnlyList<ResponseChoice>? ReadChoices(ReadOnlyMemory<byte> body, OpenAIApi api)
     {
         try
         {
             using var document = JsonDocument.Parse(body, Options);
+            if (api == OpenAIApi.Responses)
+            {
+                return ReadResponseOutput(document.RootElement) is { } output ? [output] : null;
+            }
+
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("choices", out var choices)
                 || choices.ValueKind != JsonValueKind.Array)
@@ -80,6 +105,63 @@ public static class OpenAIResponseReader
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// A Responses API <c>response</c> object's <c>output</c> as one choice: every text it shows (output text, refusals,
+    /// reasoning text and summaries) and every function call. Null when it is not a response object or an item is not
+    /// readable.
+    /// </summary>
+    public static ResponseChoice? ReadResponseOutput(JsonElement response)
+    {
+        if (response.ValueKind != JsonValueKind.Object || !response.TryGetProperty("output", out var output) || output.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var texts = new List<string>();
+        var calls = new List<ToolCallPart>();
+        foreach (var item in output.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (String(item, "type") is "function_call")
+            {
+                calls.Add(new ToolCallPart(String(item, "name") ?? "function", String(item, "arguments") ?? string.Empty, String(item, "call_id")));
+                continue;
+            }
+
+            foreach (var list in (ReadOnlySpan<string>)["content", "summary"])
+            {
+                if (!item.TryGetProperty(list, out var parts) || parts.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                if (parts.ValueKind != JsonValueKind.Array)
+                {
+                    return null;
+                }
+
+                foreach (var part in parts.EnumerateArray())
+                {
+                    if (part.ValueKind != JsonValueKind.Object)
+                    {
+                        return null;
+                    }
+
+                    if ((String(part, "text") ?? String(part, "refusal")) is { } text)
+                    {
+                        texts.Add(text);
+                    }
+                }
+            }
+        }
+
+        return new ResponseChoice(0, texts.Count == 0 ? null : string.Join('\n', texts), calls);
     }
 
     private static List<ToolCallPart> ToolCalls(JsonElement message)

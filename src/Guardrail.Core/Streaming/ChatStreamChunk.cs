@@ -1,7 +1,8 @@
 namespace Guardrail.Streaming;
 
 /// <summary>
-/// What moderation reads from one <c>data:</c> payload of an OpenAI stream: a <c>chat.completion.chunk</c>, a legacy
+/// What moderation reads from one <c>data:</c> payload of a stream (a Responses event is read as choice 0, see
+/// <see cref="ResponsesStreamDialect"/>): a <c>chat.completion.chunk</c>, a legacy
 /// <c>text_completion</c> chunk, a usage-only chunk (<c>choices: []</c>), an error object, or <c>[DONE]</c>.
 /// </summary>
 internal sealed record ChatStreamChunk

@@ -4,6 +4,16 @@ using Guardrail.Policies;
 
 namespace Guardrail.Streaming;
 
+/// <summary>The wire format of a moderated stream: what its events mean and how a blocked stream ends.</summary>
+public enum StreamProtocol
+{
+    /// <summary>Chat and legacy completion chunks ending with <c>data: [DONE]</c>.</summary>
+    ChatCompletions,
+
+    /// <summary>The Responses API's typed events (<c>response.output_text.delta</c> and the rest), one choice.</summary>
+    Responses,
+}
+
 /// <summary>Settings of the stream moderator: the policy's streaming mode and window, and the gateway's memory bounds.</summary>
 public sealed record StreamModerationOptions
 {
@@ -35,6 +45,15 @@ public sealed record StreamModerationOptions
     /// </summary>
     public int MaxRetainedChars { get; init; } = 65_536;
 
+    /// <summary>What the events mean and how a blocked stream ends. Default <see cref="StreamProtocol.ChatCompletions"/>.</summary>
+    public StreamProtocol Protocol { get; init; } = StreamProtocol.ChatCompletions;
+
+    /// <summary>
+    /// The refusal a blocked Responses stream ends with, as a <c>refusal</c> content part (chat streams end with
+    /// <c>finish_reason: "content_filter"</c> and carry no text).
+    /// </summary>
+    public string RefusalText { get; init; } = "The response was stopped by the content filter.";
+
     /// <summary>Every problem with these settings (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -42,6 +61,16 @@ public sealed record StreamModerationOptions
         if (!Enum.IsDefined(Mode))
         {
             errors.Add(Invariant($"Mode {(int)Mode} is not one of window, buffer, monitor."));
+        }
+
+        if (!Enum.IsDefined(Protocol))
+        {
+            errors.Add(Invariant($"Protocol {(int)Protocol} is not one of chat completions, responses."));
+        }
+
+        if (RefusalText is null)
+        {
+            errors.Add("RefusalText must not be null.");
         }
 
         if (WindowChars < 1)

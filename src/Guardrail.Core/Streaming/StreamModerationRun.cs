@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
-using System.Text.Json;
 using Guardrail.Policies;
 
 namespace Guardrail.Streaming;
@@ -13,13 +12,13 @@ namespace Guardrail.Streaming;
 internal sealed class StreamModerationRun
 {
     private const int ReadBufferSize = 16 * 1024;
-    private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
 
     private readonly StreamModerationOptions _options;
     private readonly Stream _upstream;
     private readonly Stream _downstream;
     private readonly Func<StreamCheck, CancellationToken, ValueTask<StreamCheckResult>> _check;
     private readonly SseParser _parser;
+    private readonly StreamDialect _dialect;
     private readonly List<SseEvent> _parsed = [];
     private readonly Queue<HeldEvent> _held = new();
     private readonly SortedDictionary<int, ChoiceTranscript> _choices = [];
@@ -31,10 +30,6 @@ internal sealed class StreamModerationRun
     private long _heldBytes;
     private bool _doneSeen;
     private bool _failedOpen;
-    private string? _id;
-    private string? _object;
-    private string? _model;
-    private long? _created;
 
     private long _upstreamBytes;
     private long _downstreamBytes;
@@ -59,6 +54,7 @@ internal sealed class StreamModerationRun
         _downstream = downstream;
         _check = check;
         _parser = new SseParser(options.MaxEventBytes);
+        _dialect = StreamDialect.Create(options);
         _mode = options.Mode;
     }
 
@@ -197,28 +193,16 @@ internal sealed class StreamModerationRun
             return true;
         }
 
-        var chunk = ChatStreamChunkReader.Read(sseEvent.Data, out var error);
+        var chunk = _dialect.Read(sseEvent, out var error);
         if (chunk is null)
         {
             return await HandleUnreadableAsync(sseEvent, error);
-        }
-
-        if (chunk.IsDone)
-        {
-            _doneSeen = true;
-            EmitOrHold(sseEvent.Raw, [], []);
-            return await FinalizeAsync();
         }
 
         if (chunk.IsError)
         {
             _errorEvents++;
         }
-
-        _id ??= chunk.Id;
-        _object ??= chunk.Object;
-        _model ??= chunk.Model;
-        _created ??= chunk.Created;
 
         var ends = new (int Choice, long End)[chunk.Choices.Count];
         var finishing = new List<int>();
@@ -235,6 +219,13 @@ internal sealed class StreamModerationRun
         }
 
         EmitOrHold(sseEvent.Raw, ends, finishing);
+        if (chunk.IsDone)
+        {
+            // [DONE], or a Responses stream's terminal event (which may still carry text to check first).
+            _doneSeen = true;
+            return await FinalizeAsync();
+        }
+
         if (!await CheckBudgetAsync())
         {
             return false;
@@ -478,15 +469,14 @@ internal sealed class StreamModerationRun
         // Held text is dropped: it never passed a check. Already released text stays released.
         _held.Clear();
         _heldBytes = 0;
-        WriteContentFilterChunk();
-        _pending.Write(DoneEvent);
+        WriteBlockedEnd();
         await FlushAsync();
         return Result(StreamModerationOutcome.Blocked);
     }
 
-    private void WriteContentFilterChunk()
+    // The dialect ends the stream in its API's vocabulary for every choice whose end the client has not seen.
+    private void WriteBlockedEnd()
     {
-        var legacy = string.Equals(_object, "text_completion", StringComparison.Ordinal);
         var indexes = _choices.Values.Where(c => !c.FinishReleased).Select(c => c.Index).ToList();
         if (_blockedChoice is >= 0 && !indexes.Contains(_blockedChoice.Value))
         {
@@ -499,49 +489,7 @@ internal sealed class StreamModerationRun
             indexes.Add(_blockedChoice is >= 0 ? _blockedChoice.Value : 0);
         }
 
-        _pending.Write("data: "u8);
-        using (var writer = new Utf8JsonWriter(_pending))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", _id ?? "guardrail-blocked");
-            writer.WriteString("object", _object ?? "chat.completion.chunk");
-            writer.WriteNumber("created", _created ?? 0);
-            writer.WriteString("model", _model ?? string.Empty);
-            writer.WriteStartArray("choices");
-            foreach (var index in indexes)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("index", index);
-                if (legacy)
-                {
-                    writer.WriteString("text", string.Empty);
-                }
-                else
-                {
-                    writer.WriteStartObject("delta");
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteString("finish_reason", "content_filter");
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WritePropertyName("guardrail");
-            if (_blockGuardrail is null)
-            {
-                writer.WriteStartObject();
-                writer.WriteEndObject();
-            }
-            else
-            {
-                _blockGuardrail.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        _pending.Write("\n\n"u8);
+        _dialect.WriteBlocked(_pending, indexes, _blockGuardrail);
     }
 
     private StreamModerationResult Result(StreamModerationOutcome outcome, string? upstreamError = null) => new()

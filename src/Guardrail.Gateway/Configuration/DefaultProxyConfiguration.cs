@@ -15,6 +15,7 @@ internal static class DefaultProxyConfiguration
 
     public const string ChatRouteId = "chat";
     public const string CompletionsRouteId = "completions";
+    public const string ResponsesRouteId = "responses";
 
     /// <summary>The built-in backend's cluster; routes of a <c>ReverseProxy</c> section may name it too.</summary>
     public const string LocalClusterId = "local";
@@ -22,8 +23,8 @@ internal static class DefaultProxyConfiguration
     private const string LocalDestinationId = "built-in";
 
     /// <summary>
-    /// Chat and legacy completions are moderated (secure by default); everything else under <c>/v1</c> (models,
-    /// embeddings) passes through. All three go to <paramref name="clusterId"/>.
+    /// Chat, legacy completions and the Responses API are moderated (secure by default); everything else under
+    /// <c>/v1</c> (models, embeddings) passes through. All four go to <paramref name="clusterId"/>.
     /// </summary>
     public static IReadOnlyList<RouteConfig> Routes(string clusterId) =>
     [
@@ -40,6 +41,13 @@ internal static class DefaultProxyConfiguration
             ClusterId = clusterId,
             Match = new RouteMatch { Path = "/v1/completions" },
             Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [Moderation.ModeratedRoute.ApiKey] = Moderation.ModeratedRoute.CompletionsApi },
+        },
+        new RouteConfig
+        {
+            RouteId = ResponsesRouteId,
+            ClusterId = clusterId,
+            Match = new RouteMatch { Path = "/v1/responses" },
+            Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [Moderation.ModeratedRoute.ApiKey] = Moderation.ModeratedRoute.ResponsesApi },
         },
         new RouteConfig
         {

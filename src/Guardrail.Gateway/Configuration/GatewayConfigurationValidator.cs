@@ -232,7 +232,7 @@ internal static class GatewayConfigurationValidator
             var api = route[$"Metadata:{Moderation.ModeratedRoute.ApiKey}"];
             if (api is not null && !Moderation.ModeratedRoute.TryParseApi(api, out _))
             {
-                errors.Add($"{route.Path}:Metadata:{Moderation.ModeratedRoute.ApiKey} '{api}' is not a moderated API: use '{Moderation.ModeratedRoute.ChatApi}' or '{Moderation.ModeratedRoute.CompletionsApi}', or remove it for a pass-through route.");
+                errors.Add($"{route.Path}:Metadata:{Moderation.ModeratedRoute.ApiKey} '{api}' is not a moderated API: use '{Moderation.ModeratedRoute.ChatApi}', '{Moderation.ModeratedRoute.CompletionsApi}' or '{Moderation.ModeratedRoute.ResponsesApi}', or remove it for a pass-through route.");
             }
         }
     }

@@ -4,8 +4,8 @@ using Yarp.ReverseProxy.Configuration;
 namespace Guardrail.Gateway.Moderation;
 
 /// <summary>
-/// How a YARP route opts into moderation: route metadata <c>Guardrail.Api</c> (<c>openai.chat</c> or
-/// <c>openai.completions</c>) and, optionally, <c>Guardrail.Policy</c> (a policy id that wins over resolution by
+/// How a YARP route opts into moderation: route metadata <c>Guardrail.Api</c> (<c>openai.chat</c>,
+/// <c>openai.completions</c> or <c>openai.responses</c>) and, optionally, <c>Guardrail.Policy</c> (a policy id that wins over resolution by
 /// tenant and model). Routes without <c>Guardrail.Api</c> pass through untouched.
 /// </summary>
 internal static class ModeratedRoute
@@ -14,6 +14,7 @@ internal static class ModeratedRoute
     public const string PolicyKey = "Guardrail.Policy";
     public const string ChatApi = "openai.chat";
     public const string CompletionsApi = "openai.completions";
+    public const string ResponsesApi = "openai.responses";
 
     public static bool TryGetApi(RouteConfig route, out OpenAIApi api, out string? explicitPolicy)
     {
@@ -37,6 +38,9 @@ internal static class ModeratedRoute
                 return true;
             case CompletionsApi:
                 api = OpenAIApi.Completions;
+                return true;
+            case ResponsesApi:
+                api = OpenAIApi.Responses;
                 return true;
             default:
                 api = default;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -43,9 +44,66 @@ internal static class ModerationResponses
             return WriteJsonAsync(context, StatusCodes.Status400BadRequest, body);
         }
 
+        if (request.Api == OpenAIApi.Responses)
+        {
+            return request.Stream
+                ? WriteStreamedResponsesRefusalAsync(context, outcome, request)
+                : WriteJsonAsync(context, StatusCodes.Status200OK, RefusalResponse(outcome, request, refused: true));
+        }
+
         return request.Stream
             ? WriteStreamedRefusalAsync(context, outcome, request)
             : WriteJsonAsync(context, StatusCodes.Status200OK, RefusalCompletion(outcome, request));
+    }
+
+    /// <summary>
+    /// The backend's non-streamed Responses answer refused (<see cref="ResponsesRefusal"/>): its output replaced by the
+    /// refusal, its usage kept (the backend spent those tokens), plus the <c>guardrail</c> object.
+    /// </summary>
+    public static byte[] RewriteBlockedResponse(ReadOnlySpan<byte> original, ModerationOutcome outcome, string refusalText)
+    {
+        var root = JsonNode.Parse(original)!.AsObject();
+        ResponsesRefusal.Refuse(root, ResponsesRefusal.ItemId(outcome.DecisionId), refusalText);
+        root["guardrail"] = GuardrailResponseObject.Create(outcome);
+        return JsonSerializer.SerializeToUtf8Bytes(root, JsonOptions);
+    }
+
+    // The response object of a refused prompt, before (in progress) or after (refused) the refusal is added.
+    private static JsonObject RefusalResponse(ModerationOutcome outcome, OpenAIRequest request, bool refused)
+    {
+        var response = new JsonObject
+        {
+            ["id"] = "resp_guardrail_" + outcome.DecisionId,
+            ["object"] = "response",
+            ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["status"] = "in_progress",
+            ["error"] = null,
+            ["incomplete_details"] = null,
+            ["model"] = request.Model,
+            ["output"] = new JsonArray(),
+            ["previous_response_id"] = request.PreviousResponseId,
+            ["usage"] = new JsonObject { ["input_tokens"] = 0, ["output_tokens"] = 0, ["total_tokens"] = 0 },
+        };
+        if (refused)
+        {
+            ResponsesRefusal.Refuse(response, ResponsesRefusal.ItemId(outcome.DecisionId), outcome.Policy.RefusalText);
+            response["guardrail"] = GuardrailResponseObject.Create(outcome);
+        }
+
+        return response;
+    }
+
+    private static async Task WriteStreamedResponsesRefusalAsync(HttpContext context, ModerationOutcome outcome, OpenAIRequest request)
+    {
+        var response = RefusalResponse(outcome, request, refused: false);
+        var created = new JsonObject { ["type"] = "response.created", ["sequence_number"] = 0, ["response"] = response.DeepClone() };
+        var events = new ArrayBufferWriter<byte>();
+        events.Write(Encoding.UTF8.GetBytes("event: response.created\ndata: " + created.ToJsonString(JsonOptions) + "\n\n"));
+        ResponsesRefusal.WriteEvents(events, response, 0, ResponsesRefusal.ItemId(outcome.DecisionId), outcome.Policy.RefusalText, GuardrailResponseObject.Create(outcome), sequence: 0);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.Body.WriteAsync(events.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary>

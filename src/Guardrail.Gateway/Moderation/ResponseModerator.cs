@@ -92,7 +92,7 @@ internal sealed partial class ResponseModerator
     {
         var (request, policy, shadow, moderation) = (exchange.Request, exchange.Policy, exchange.Shadow, exchange.Moderation);
         var (body, complete) = await ReadBoundedAsync(backend, _maxBodyBytes, context.RequestAborted);
-        var choices = complete && !encoded ? OpenAIResponseReader.ReadChoices(body.WrittenMemory) : null;
+        var choices = complete && !encoded ? OpenAIResponseReader.ReadChoices(body.WrittenMemory, request.Api) : null;
         if (choices is null)
         {
             var reason = encoded ? "The backend's response is compressed and cannot be checked."
@@ -147,7 +147,9 @@ internal sealed partial class ResponseModerator
         }
 
         LogResponseBlocked(_logger, first.DecisionId, policy.Id, blocked.Count);
-        var rewritten = ModerationResponses.RewriteBlockedChoices(body.WrittenSpan, blocked, policy.RefusalText);
+        var rewritten = request.Api == OpenAIApi.Responses
+            ? ModerationResponses.RewriteBlockedResponse(body.WrittenSpan, first, policy.RefusalText)
+            : ModerationResponses.RewriteBlockedChoices(body.WrittenSpan, blocked, policy.RefusalText);
         context.Response.Headers[ModerationMiddleware.DecisionIdHeader] = first.DecisionId;
         context.Response.ContentLength = rewritten.Length;
         await context.Response.Body.WriteAsync(rewritten, context.RequestAborted);

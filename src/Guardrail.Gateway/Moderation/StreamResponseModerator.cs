@@ -3,6 +3,7 @@ using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
 using Guardrail.Moderation;
+using Guardrail.OpenAI;
 using Guardrail.Streaming;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -45,6 +46,8 @@ internal sealed partial class StreamResponseModerator
             WindowChars = settings.WindowChars,
             OverlapChars = Math.Min(settings.OverlapChars, settings.WindowChars - 1),
             MaxBufferedBytes = _maxBufferedBytes,
+            Protocol = exchange.Request.Api == OpenAIApi.Responses ? StreamProtocol.Responses : StreamProtocol.ChatCompletions,
+            RefusalText = policy.RefusalText,
         });
 
         // The released bytes may differ from the backend's (a cut stream ends early), so its length cannot stand.

@@ -18,34 +18,37 @@ public sealed class StreamModeratorTests
     private static readonly StreamModerationOptions SmallWindow = new() { WindowChars = 40, OverlapChars = 10 };
 
     [Theory]
-    [MemberData(nameof(Seeds))]
-    public async Task RunAsync_SafeStreamRandomChunks_OutputIsByteIdentical(int seed)
+    [MemberData(nameof(ProtocolsAndSeeds))]
+    public async Task RunAsync_SafeStreamRandomChunks_OutputIsByteIdentical(StreamProtocol protocol, int seed)
     {
-        var body = ChatStreams.Chat(ChatStreams.Words(SafeText), usage: true);
+        var body = protocol == StreamProtocol.Responses ? ResponsesStreams.Text(ChatStreams.Words(SafeText)) : ChatStreams.Chat(ChatStreams.Words(SafeText), usage: true);
+        var options = SmallWindow with { Protocol = protocol };
 
-        var (result, downstream, log) = await RunAsync(SmallWindow, ChatStreams.RandomChunks(body, seed));
+        var (result, downstream, log) = await RunAsync(options, ChatStreams.RandomChunks(body, seed));
 
         Assert.Equal(StreamModerationOutcome.Completed, result.Outcome);
         Assert.Equal(Encoding.UTF8.GetBytes(body), downstream.Bytes);
         Assert.True(result.ChecksRun > 3);
         Assert.Equal(SafeText, result.ChoiceTexts[0]);
-        AssertNoTextBeforeItsCheck(log);
+        AssertNoTextBeforeItsCheck(log, options);
     }
 
     [Theory]
-    [MemberData(nameof(Seeds))]
-    public async Task RunAsync_WindowModeRandomChunks_NoTextReachesTheClientBeforeACheckCoveredIt(int seed)
+    [MemberData(nameof(ProtocolsAndSeeds))]
+    public async Task RunAsync_WindowModeRandomChunks_NoTextReachesTheClientBeforeACheckCoveredIt(StreamProtocol protocol, int seed)
     {
-        var body = ChatStreams.Chat(ChatStreams.Words(BlockedText));
+        var body = protocol == StreamProtocol.Responses ? ResponsesStreams.Text(ChatStreams.Words(BlockedText)) : ChatStreams.Chat(ChatStreams.Words(BlockedText));
+        var options = SmallWindow with { Protocol = protocol };
 
-        var (result, downstream, log) = await RunAsync(SmallWindow, ChatStreams.RandomChunks(body, seed, maxChunk: 25));
+        var (result, downstream, log) = await RunAsync(options, ChatStreams.RandomChunks(body, seed, maxChunk: 25));
 
         Assert.Equal(StreamModerationOutcome.Blocked, result.Outcome);
-        AssertNoTextBeforeItsCheck(log);
-        var released = ReleasedText(downstream.Bytes);
+        AssertNoTextBeforeItsCheck(log, options);
+        var released = ReleasedText(ReleasedBeforeTheBlock(log), options);
         Assert.DoesNotContain("bomb", released[0], StringComparison.Ordinal);
         Assert.StartsWith("Here is a harmless intro", released[0], StringComparison.Ordinal);
-        Assert.EndsWith("data: [DONE]\n\n", downstream.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("bomb", downstream.Text, StringComparison.Ordinal);
+        Assert.EndsWith(protocol == StreamProtocol.Responses ? "}\n\n" : "data: [DONE]\n\n", downstream.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -511,16 +514,23 @@ public sealed class StreamModeratorTests
         Assert.EndsWith(last.Text, last.FullText, StringComparison.Ordinal);
     }
 
-    public static TheoryData<int> Seeds()
+    public static TheoryData<StreamProtocol, int> ProtocolsAndSeeds()
     {
-        var data = new TheoryData<int>();
-        for (var seed = 0; seed < 20; seed++)
+        var data = new TheoryData<StreamProtocol, int>();
+        foreach (var protocol in Enum.GetValues<StreamProtocol>())
         {
-            data.Add(seed);
+            for (var seed = 0; seed < 20; seed++)
+            {
+                data.Add(protocol, seed);
+            }
         }
 
         return data;
     }
+
+    // What the client had received when a check first blocked (after that only the dialect's own ending is written).
+    internal static byte[] ReleasedBeforeTheBlock(StreamLog log) =>
+        log.Entries.TakeWhile(e => e is not StreamLog.CheckCall { Blocked: true }).OfType<StreamLog.DownstreamWrite>().SelectMany(w => w.Bytes).ToArray();
 
     private static string TwoChoices(string first, string second)
     {
@@ -573,14 +583,21 @@ public sealed class StreamModeratorTests
     }
 
     // Replays the log: after every write, the text the client holds for each choice must lie inside the prefix
-    // covered by checks that passed before that write.
-    private static void AssertNoTextBeforeItsCheck(StreamLog log)
+    // covered by checks that passed before that write, read by a fresh dialect of the stream's protocol. It stops at a
+    // blocking check: what follows is the dialect's own ending (a Responses refusal carries the refusal text).
+    internal static void AssertNoTextBeforeItsCheck(StreamLog log, StreamModerationOptions? options = null)
     {
         var covered = new Dictionary<int, long>();
         var parser = new SseParser();
+        var dialect = StreamDialect.Create(options ?? new StreamModerationOptions());
         var transcripts = new Dictionary<int, ChoiceTranscript>();
         foreach (var entry in log.Entries)
         {
+            if (entry is StreamLog.CheckCall { Blocked: true })
+            {
+                return;
+            }
+
             if (entry is StreamLog.CheckCall { Blocked: false, Check.Fault: null } passed)
             {
                 var before = covered.GetValueOrDefault(passed.Check.ChoiceIndex);
@@ -593,7 +610,7 @@ public sealed class StreamModeratorTests
                 parser.Parse(write.Bytes, events);
                 foreach (var sseEvent in events.Where(e => e.Data is not null && e.Data != "[DONE]"))
                 {
-                    foreach (var choice in ReadChunk(sseEvent).Choices)
+                    foreach (var choice in ReadChunk(sseEvent, dialect).Choices)
                     {
                         if (!transcripts.TryGetValue(choice.Index, out var transcript))
                         {
@@ -623,19 +640,22 @@ public sealed class StreamModeratorTests
         return events;
     }
 
-    private static ChatStreamChunk ReadChunk(SseEvent sseEvent) =>
-        ChatStreamChunkReader.Read(sseEvent.Data!, out _) ?? throw new InvalidOperationException("unreadable: " + sseEvent.Data);
+    private static ChatStreamChunk ReadChunk(SseEvent sseEvent) => ReadChunk(sseEvent, new ChatStreamDialect());
+
+    private static ChatStreamChunk ReadChunk(SseEvent sseEvent, StreamDialect dialect) =>
+        dialect.Read(sseEvent, out _) ?? throw new InvalidOperationException("unreadable: " + sseEvent.Data);
 
     // The text per choice that the bytes carry.
-    private static Dictionary<int, string> ReleasedText(byte[] bytes)
+    internal static Dictionary<int, string> ReleasedText(byte[] bytes, StreamModerationOptions? options = null)
     {
+        var dialect = StreamDialect.Create(options ?? new StreamModerationOptions());
         var texts = new Dictionary<int, ChoiceTranscript>();
         var parser = new SseParser();
         var events = new List<SseEvent>();
         parser.Parse(bytes, events);
         foreach (var sseEvent in events.Where(e => e.Data is not null && e.Data != "[DONE]"))
         {
-            foreach (var choice in ReadChunk(sseEvent).Choices)
+            foreach (var choice in ReadChunk(sseEvent, dialect).Choices)
             {
                 if (!texts.TryGetValue(choice.Index, out var transcript))
                 {

@@ -55,4 +55,27 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("/v1/models", Assert.Single(backend.Requests).Path);
     }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("/v1/responses", """{"model":"m","input":"hi"}""")]
+    public async Task DefaultRoutes_ModerateChatAndTheResponsesApi(string path, string body)
+    {
+        // No classifier is configured: a moderated route fails closed before forwarding, a pass-through route would not.
+        await using var backend = await TestBackend.StartAsync();
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Guardrail:DefaultBackend"] = backend.BaseAddress.ToString(),
+            ["Guardrail:Auth:AllowAnonymous"] = "true",
+        });
+        using var client = gateway.CreateClient(key: null);
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync(new Uri(path, UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Empty(backend.Requests);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("classifier_unavailable", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
 }

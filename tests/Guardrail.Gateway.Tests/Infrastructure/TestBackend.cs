@@ -31,6 +31,9 @@ internal sealed class TestBackend : IAsyncDisposable
         "data: [DONE]\n\n",
     ];
 
+    public const string ResponseJson =
+        """{"id":"resp_1","object":"response","created_at":1700000000,"status":"completed","model":"llama-3-8b","output":[{"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hello \u00e9t\u00e9 from the backend.","annotations":[]}]}],"usage":{"input_tokens":5,"output_tokens":6,"total_tokens":11}}""";
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<BackendRequest> _requests = new();
     private readonly ConcurrentQueue<SemaphoreSlim> _streamGates = new();
@@ -47,6 +50,43 @@ internal sealed class TestBackend : IAsyncDisposable
         _requests.Clear();
         ChatResponseJson = ChatCompletionJson;
         StreamEvents = StreamChunks;
+        ResponsesJson = ResponseJson;
+        ResponsesStreamEvents = ResponsesStream("Hel", "lo");
+    }
+
+    /// <summary>What <c>POST /v1/responses</c> answers without <c>"stream": true</c>.</summary>
+    public string ResponsesJson { get; set; } = ResponseJson;
+
+    /// <summary>The events <c>POST /v1/responses</c> sends with <c>"stream": true</c>, all at once.</summary>
+    public IReadOnlyList<string> ResponsesStreamEvents { get; set; } = ResponsesStream("Hel", "lo");
+
+    /// <summary>A Responses API answer whose one message says <paramref name="text"/>.</summary>
+    public static string Response(string text) =>
+        ResponseJson.Replace("Hello \\u00e9t\\u00e9 from the backend.", System.Text.Json.JsonEncodedText.Encode(text).ToString(), StringComparison.Ordinal);
+
+    /// <summary>A Responses API event stream, as OpenAI sends it, of one message whose text streams as <paramref name="pieces"/>.</summary>
+    public static IReadOnlyList<string> ResponsesStream(params string[] pieces)
+    {
+        var sequence = 0;
+        var events = new List<string>();
+        void Add(string type, string fields) => events.Add($"event: {type}\ndata: {{\"type\":\"{type}\",\"sequence_number\":{sequence++},{fields}}}\n\n");
+        string Encoded(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+        const string response = "\"id\":\"resp_1\",\"object\":\"response\",\"created_at\":1700000000,\"model\":\"llama-3-8b\"";
+        var whole = Encoded(string.Concat(pieces));
+        var message = $"{{\"id\":\"msg_1\",\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":[{{\"type\":\"output_text\",\"text\":{whole},\"annotations\":[]}}]}}";
+        Add("response.created", $"\"response\":{{{response},\"status\":\"in_progress\",\"output\":[]}}");
+        Add("response.output_item.added", "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\",\"status\":\"in_progress\",\"role\":\"assistant\",\"content\":[]}");
+        Add("response.content_part.added", "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}");
+        foreach (var piece in pieces)
+        {
+            Add("response.output_text.delta", $"\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":{Encoded(piece)}");
+        }
+
+        Add("response.output_text.done", $"\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"text\":{whole}");
+        Add("response.content_part.done", $"\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"part\":{{\"type\":\"output_text\",\"text\":{whole},\"annotations\":[]}}");
+        Add("response.output_item.done", $"\"output_index\":0,\"item\":{message}");
+        Add("response.completed", $"\"response\":{{{response},\"status\":\"completed\",\"output\":[{message}],\"usage\":{{\"input_tokens\":5,\"output_tokens\":6,\"total_tokens\":11}}}}");
+        return events;
     }
 
     /// <summary>What <c>POST /v1/chat/completions</c> answers; a test sets it to make the backend say something.</summary>
@@ -97,6 +137,7 @@ internal sealed class TestBackend : IAsyncDisposable
             await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(backend.CompletionResponseJson));
         });
         app.MapPost("/v1/chat/stream", backend.WriteStreamAsync);
+        app.MapPost("/v1/responses", backend.WriteResponseAsync);
         app.MapGet("/v1/models", () => Results.Text("""{"object":"list","data":[{"id":"llama-3-8b","object":"model"}]}""", "application/json"));
         app.MapPost("/v1/slow-stream", backend.WriteSlowStreamAsync);
         app.MapGet("/v1/status/{code:int}", (int code) => Results.Text($"{{\"error\":{{\"message\":\"backend says {code}\"}}}}", "application/json", statusCode: code));
@@ -130,6 +171,26 @@ internal sealed class TestBackend : IAsyncDisposable
             await context.Response.WriteAsync(chunk, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
+    }
+
+    // The Responses API answers with events when the request asks for a stream.
+    private async Task WriteResponseAsync(HttpContext context)
+    {
+        using var request = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == System.Text.Json.JsonValueKind.True)
+        {
+            context.Response.ContentType = "text/event-stream";
+            foreach (var sseEvent in ResponsesStreamEvents)
+            {
+                await context.Response.WriteAsync(sseEvent, context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(ResponsesJson), context.RequestAborted);
     }
 
     private async Task WriteSlowStreamAsync(HttpContext context)

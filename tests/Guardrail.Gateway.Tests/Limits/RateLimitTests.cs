@@ -122,14 +122,17 @@ public sealed class RateLimitTests : IAsyncLifetime
         await Eventually.SucceedsAsync(async () => await StatusAsync(client) == HttpStatusCode.OK, TimeSpan.FromMinutes(2), "the finished request's lease to return");
     }
 
-    [Fact]
-    public async Task Tokens_NonStreamed_ChargesThePromptThenTheBackendsUsage()
+    [Theory]
+    [InlineData("/v1/chat/completions", ChatBody)]
+    [InlineData("/v1/responses", """{"model":"llama-3-8b","input":"What is the weather in Paris?"}""")]
+    public async Task Tokens_NonStreamed_ChargesThePromptThenTheBackendsUsage(string path, string body)
     {
+        // A chat completion's usage says completion_tokens, a Responses answer's output_tokens: 6 either way.
         await using var gateway = await StartModeratedAsync(tokensPerMinute: 1000);
         var prompt = PromptTokens(gateway, "What is the weather in Paris?");
         using var client = gateway.CreateClient();
 
-        using var response = await PostAsync(client, "/v1/chat/completions", ChatBody);
+        using var response = await PostAsync(client, path, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(("1000", (1000 - prompt - 6).ToString(System.Globalization.CultureInfo.InvariantCulture)), (Headers(response, "tokens").Limit, Headers(response, "tokens").Remaining));
@@ -272,11 +275,11 @@ public sealed class RateLimitTests : IAsyncLifetime
     private async Task<GatewayServer> StartModeratedAsync(long tokensPerMinute)
     {
         var settings = GatewayServer.ConfigurationFor(_backend.BaseAddress);
-        foreach (var (id, path) in new[] { ("chat", "/v1/chat/completions"), ("chat-stream", "/v1/chat/stream") })
+        foreach (var (id, path, api) in new[] { ("chat", "/v1/chat/completions", "openai.chat"), ("chat-stream", "/v1/chat/stream", "openai.chat"), ("responses", "/v1/responses", "openai.responses") })
         {
             settings[$"ReverseProxy:Routes:{id}:ClusterId"] = "llm";
             settings[$"ReverseProxy:Routes:{id}:Match:Path"] = path;
-            settings[$"ReverseProxy:Routes:{id}:Metadata:Guardrail.Api"] = "openai.chat";
+            settings[$"ReverseProxy:Routes:{id}:Metadata:Guardrail.Api"] = api;
         }
 
         settings["Guardrail:Classifier:ModelPath"] = ModerationFixture.ModelPath;

@@ -72,6 +72,8 @@ public sealed class ModerationFixture : IAsyncLifetime
         AddRoute(settings, "chat-sse", "/sse/v1/chat/completions", "openai.chat");
         settings["ReverseProxy:Routes:chat-sse:Transforms:0:PathSet"] = "/v1/chat/stream";
         AddRoute(settings, "chat-monitor", "/monitor/v1/chat/stream", "openai.chat", "monitor-test", "/monitor");
+        AddRoute(settings, "responses", "/v1/responses", "openai.responses");
+        AddRoute(settings, "responses-refusal", "/refusal/v1/responses", "openai.responses", "refusal-test", "/refusal");
         if (policies is not null)
         {
             settings["Guardrail:Policies:Directory"] = policies;
