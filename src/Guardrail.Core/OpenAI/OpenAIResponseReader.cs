@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Guardrail.Conversations;
 
@@ -9,31 +10,40 @@ namespace Guardrail.OpenAI;
 /// <param name="ToolCalls">Tool calls the model produced; their arguments are moderated like text.</param>
 public sealed record ResponseChoice(int Index, string? Text, IReadOnlyList<ToolCallPart> ToolCalls);
 
+/// <summary>A response's <c>usage</c>, as far as the backend reported it.</summary>
+/// <param name="PromptTokens"><c>usage.prompt_tokens</c>, or null.</param>
+/// <param name="CompletionTokens"><c>usage.completion_tokens</c>, or null.</param>
+[StructLayout(LayoutKind.Auto)]
+public readonly record struct ResponseUsage(long? PromptTokens, long? CompletionTokens);
+
 /// <summary>Reads the choices of a non-streamed <c>chat.completion</c> or <c>text_completion</c> body.</summary>
 public static class OpenAIResponseReader
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>
-    /// The backend's own count of generated tokens, <c>usage.completion_tokens</c>, or null when the body does not
-    /// carry one (then the gateway counts the choices' text itself).
+    /// The backend's own token counts, <c>usage.prompt_tokens</c> and <c>usage.completion_tokens</c>, each null when the
+    /// body does not carry it (then the gateway counts the choices' text itself where it needs a count).
     /// </summary>
-    public static long? ReadCompletionTokens(ReadOnlyMemory<byte> body)
+    public static ResponseUsage ReadUsage(ReadOnlyMemory<byte> body)
     {
         try
         {
             using var document = JsonDocument.Parse(body, Options);
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
-                && usage.TryGetProperty("completion_tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Number
-                && tokens.TryGetInt64(out var count) && count >= 0
-                ? count
-                : null;
+                ? new ResponseUsage(Count(usage, "prompt_tokens"), Count(usage, "completion_tokens"))
+                : default;
         }
         catch (JsonException)
         {
-            return null;
+            return default;
         }
+
+        static long? Count(JsonElement usage, string name) =>
+            usage.TryGetProperty(name, out var tokens) && tokens.ValueKind == JsonValueKind.Number && tokens.TryGetInt64(out var count) && count >= 0
+                ? count
+                : null;
     }
 
     /// <summary>The choices, or null when the body is not a completion this gateway can read (then it cannot be checked).</summary>
