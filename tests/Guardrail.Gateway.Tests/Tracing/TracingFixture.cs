@@ -34,6 +34,9 @@ public sealed class TracingFixture : IAsyncLifetime
     /// <summary>Every span the gateway process exported since start (tests pick theirs by trace id).</summary>
     internal SpanList Spans { get; } = new();
 
+    /// <summary>The gateway's log entries with their scopes.</summary>
+    internal ScopeCapturingLoggerProvider Logs { get; } = new();
+
     /// <summary>How many OTLP export requests the loopback collector received.</summary>
     internal int OtlpRequests => Volatile.Read(ref _otlpRequests);
 
@@ -72,7 +75,10 @@ public sealed class TracingFixture : IAsyncLifetime
         settings["Guardrail:Tracing:Endpoint"] = collector;
         settings["Guardrail:Tracing:Protocol"] = "http/protobuf";
         Gateway = await GatewayServer.StartAsync(settings, services: services =>
-            services.ConfigureOpenTelemetryTracerProvider(traces => traces.AddInMemoryExporter(Spans)));
+        {
+            services.ConfigureOpenTelemetryTracerProvider(traces => traces.AddInMemoryExporter(Spans));
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
         await Gateway.Services.GetRequiredService<ClassifierHost>().Loaded;
     }
 
@@ -192,4 +198,50 @@ internal sealed class SpanList : ICollection<Activity>
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>A log entry with the values of every scope it was written in.</summary>
+internal sealed record ScopedLogEntry(int EventId, string Message, IReadOnlyDictionary<string, string?> Scope);
+
+/// <summary>Records every log entry of the gateway with its scopes, as a console or JSON logger would see them.</summary>
+internal sealed class ScopeCapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ScopedLogEntry> _entries = new();
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    public IReadOnlyList<ScopedLogEntry> Entries => [.. _entries];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ScopeCapturingLoggerProvider provider) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => provider._scopes.Push(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var scope = new Dictionary<string, string?>(StringComparer.Ordinal);
+            provider._scopes.ForEachScope(
+                static (value, values) =>
+                {
+                    if (value is IEnumerable<KeyValuePair<string, object?>> pairs)
+                    {
+                        foreach (var (key, item) in pairs)
+                        {
+                            values[key] = item?.ToString();
+                        }
+                    }
+                },
+                scope);
+            provider._entries.Enqueue(new ScopedLogEntry(eventId.Id, formatter(state, exception), scope));
+        }
+    }
 }

@@ -95,6 +95,11 @@ public sealed class TracingTests : IClassFixture<TracingFixture>
         Assert.DoesNotContain(spans, static s => s.Kind == ActivityKind.Client || s.DisplayName == GuardrailTracing.ResponseCheckSpan);
         Assert.Empty(Backend.Requests);
         AssertNoContent(spans, marker);
+
+        // The request's log line carries the trace id in its scope (JSON logs write it; so does the console when tracing).
+        var decisionId = Assert.Single(response.Headers.GetValues("x-guardrail-decision-id"));
+        var logged = Assert.Single(_fixture.Logs.Entries, e => e.EventId == 5001 && e.Message.Contains(decisionId, StringComparison.Ordinal));
+        Assert.Equal(trace.TraceId.ToHexString(), logged.Scope["TraceId"]);
     }
 
     [Fact]
