@@ -264,6 +264,7 @@ public sealed class ModerationPipeline
             ClassificationLatency = verdict.Latency,
             Truncated = verdict.Truncated,
             RequestId = context.RequestId,
+            TraceId = context.TraceId,
             Content = RenderForReview(conversation),
             ContentRetention = outcome.Policy.ContentRetention,
         };

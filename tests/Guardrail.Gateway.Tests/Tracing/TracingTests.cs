@@ -71,6 +71,10 @@ public sealed class TracingTests : IClassFixture<TracingFixture>
         Assert.Equal("allow", responseCheck.GetTagItem(GuardrailTracing.ActionAttribute));
         Assert.True(responseCheck.StartTimeUtc >= forward.StartTimeUtc);
         AssertNoContent(spans, marker);
+
+        // From the trace to the decisions and back: the audit API lists the request's decisions by its trace id.
+        var decisions = await DecisionIdsOfTraceAsync(trace.TraceId, expected: 2);
+        Assert.Equal(new[] { prompt, responseCheck }.Select(static s => (string)s.GetTagItem(GuardrailTracing.DecisionIdAttribute)!).Order(StringComparer.Ordinal), decisions.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -100,6 +104,7 @@ public sealed class TracingTests : IClassFixture<TracingFixture>
         var decisionId = Assert.Single(response.Headers.GetValues("x-guardrail-decision-id"));
         var logged = Assert.Single(_fixture.Logs.Entries, e => e.EventId == 5001 && e.Message.Contains(decisionId, StringComparison.Ordinal));
         Assert.Equal(trace.TraceId.ToHexString(), logged.Scope["TraceId"]);
+        Assert.Equal([decisionId], await DecisionIdsOfTraceAsync(trace.TraceId, expected: 1));
     }
 
     [Fact]
@@ -164,6 +169,23 @@ public sealed class TracingTests : IClassFixture<TracingFixture>
         var provider = _fixture.Gateway.Services.GetRequiredService<TracerProvider>();
         await Eventually.SucceedsAsync(() => Task.FromResult(provider.ForceFlush(10_000) && _fixture.OtlpRequests > 0), Deadline, "an OTLP export request at the collector");
         Assert.All(_fixture.OtlpContentTypes, static type => Assert.Equal("application/x-protobuf", type));
+    }
+
+    /// <summary>The ids of the decisions the admin API lists for <paramref name="traceId"/>, once the writer has them all.</summary>
+    private async Task<IReadOnlyList<string>> DecisionIdsOfTraceAsync(ActivityTraceId traceId, int expected)
+    {
+        using var admin = _fixture.Gateway.CreateClient(GatewayServer.AdminKey);
+        IReadOnlyList<string> ids = [];
+        await Eventually.SucceedsAsync(
+            async () =>
+            {
+                using var page = JsonDocument.Parse(await admin.GetStringAsync(new Uri($"/admin/v1/decisions?trace_id={traceId.ToHexString()}", UriKind.Relative)));
+                ids = [.. page.RootElement.GetProperty("data").EnumerateArray().Select(static d => d.GetProperty("id").GetString()!)];
+                return ids.Count >= expected;
+            },
+            Deadline,
+            $"{expected} audit records of trace {traceId}");
+        return ids;
     }
 
     /// <summary>The span of the test, as the gateway's caller: the gateway's request span is its child.</summary>
