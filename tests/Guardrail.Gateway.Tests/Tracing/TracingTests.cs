@@ -161,6 +161,23 @@ public sealed class TracingTests : IClassFixture<TracingFixture>
     }
 
     [Fact]
+    public async Task RepeatedPrompt_IsAnsweredByTheVerdictCache_WithoutClassifierSpans()
+    {
+        var body = Chat($"What is the capital of France? {Marker()}");
+        using var first = await PostAsync("/v1/chat/completions", body, new CallerSpan(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom()));
+        var trace = new CallerSpan(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+
+        using var second = await PostAsync("/v1/chat/completions", body, trace);
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var spans = await TraceAsync(trace, expectForward: true);
+        var prompt = Child(spans, Assert.Single(spans, s => s.ParentSpanId == trace.SpanId), GuardrailTracing.PromptCheckSpan);
+        Assert.Equal(true, prompt.GetTagItem(GuardrailTracing.CacheHitAttribute));
+        Assert.Equal(true, Child(spans, prompt, GuardrailTracing.VerdictCacheLookupSpan).GetTagItem(GuardrailTracing.CacheHitAttribute));
+        Assert.DoesNotContain(spans, s => s.ParentSpanId == prompt.SpanId && s.DisplayName is ClassifierTracing.QueueWaitSpan or ClassifierTracing.DecodeSpan);
+    }
+
+    [Fact]
     public async Task Export_SpansReachTheOtlpCollectorOverHttpProtobuf()
     {
         using var response = await PostAsync("/v1/chat/completions", Chat("Hello there."), new CallerSpan(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom()));
