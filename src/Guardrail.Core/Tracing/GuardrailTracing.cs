@@ -43,6 +43,8 @@ public static class GuardrailTracing
     public const string CategoriesAttribute = "guardrail.categories";
     public const string ShadowActionAttribute = "guardrail.shadow_action";
     public const string ClassifierModelAttribute = "guardrail.classifier.model";
+    public const string ClassifierBatchSizeAttribute = "guardrail.classifier.batch_size";
+    public const string ClassifierTokensReusedAttribute = "guardrail.classifier.tokens_reused";
     public const string TruncatedAttribute = "guardrail.truncated";
     public const string CacheHitAttribute = "guardrail.cache.hit";
     public const string AuditedAttribute = "guardrail.audited";
@@ -50,7 +52,8 @@ public static class GuardrailTracing
     public const string StreamChoiceAttribute = "guardrail.stream.choice";
     public const string StreamReleasedBytesAttribute = "guardrail.stream.released_bytes";
 
-    // OpenTelemetry's semantic conventions for generative AI (gen_ai.*), on the request's server span.
+    // OpenTelemetry's semantic conventions for generative AI (gen_ai.*): on the request's server span for the backend's
+    // model, on the classifier's decode span for Llama Guard.
     public const string GenAiOperationAttribute = "gen_ai.operation.name";
     public const string GenAiRequestModelAttribute = "gen_ai.request.model";
     public const string GenAiInputTokensAttribute = "gen_ai.usage.input_tokens";

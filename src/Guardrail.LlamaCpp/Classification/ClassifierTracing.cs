@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Guardrail.Tracing;
 
 namespace Guardrail.LlamaCpp.Classification;
 
@@ -33,7 +34,7 @@ public static class ClassifierTracing
         }
 
         using var span = Source.StartActivity(QueueWaitSpan, ActivityKind.Internal, trace.Parent, startTime: trace.Queued);
-        span?.SetTag("guardrail.tenant", tenant);
+        span?.SetTag(GuardrailTracing.TenantAttribute, tenant);
     }
 
     /// <summary>Starts the work's decode span; the worker stops it when the verdict is made.</summary>
@@ -47,10 +48,10 @@ public static class ClassifierTracing
         var span = Source.StartActivity(DecodeSpan, ActivityKind.Internal, trace.Parent);
         if (span is { IsAllDataRequested: true })
         {
-            span.SetTag("gen_ai.operation.name", "text_completion");
-            span.SetTag("gen_ai.request.model", model);
-            span.SetTag("gen_ai.usage.input_tokens", promptTokens);
-            span.SetTag("guardrail.classifier.batch_size", batchSize);
+            span.SetTag(GuardrailTracing.GenAiOperationAttribute, "text_completion");
+            span.SetTag(GuardrailTracing.GenAiRequestModelAttribute, model);
+            span.SetTag(GuardrailTracing.GenAiInputTokensAttribute, promptTokens);
+            span.SetTag(GuardrailTracing.ClassifierBatchSizeAttribute, batchSize);
         }
 
         // Started on the worker thread: the next span it starts must not take this one as its parent.
@@ -66,8 +67,8 @@ public static class ClassifierTracing
             return;
         }
 
-        span.SetTag("guardrail.classifier.tokens_reused", reusedTokens);
-        span.SetTag("gen_ai.usage.output_tokens", generatedTokens);
+        span.SetTag(GuardrailTracing.ClassifierTokensReusedAttribute, reusedTokens);
+        span.SetTag(GuardrailTracing.GenAiOutputTokensAttribute, generatedTokens);
         if (failed)
         {
             span.SetStatus(ActivityStatusCode.Error, "classification failed");

@@ -250,7 +250,7 @@ public sealed class TracingTests : IClassFixture<TracingFixture>
         Assert.Equal(false, check.GetTagItem(GuardrailTracing.CacheHitAttribute));
         Child(spans, check, ClassifierTracing.QueueWaitSpan);
         var decode = Child(spans, check, ClassifierTracing.DecodeSpan);
-        Assert.True(decode.GetTagItem("gen_ai.usage.input_tokens") is int tokens && tokens > 0);
+        Assert.True(decode.GetTagItem(GuardrailTracing.GenAiInputTokensAttribute) is int tokens && tokens > 0);
     }
 
     /// <summary>No span name, attribute or event of the trace holds the text the client or the backend sent.</summary>
