@@ -4,6 +4,7 @@ using Guardrail.Caching;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.Policies;
+using Guardrail.Tracing;
 
 namespace Guardrail.Moderation;
 
@@ -64,7 +65,9 @@ public sealed class ModerationPipeline
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(context);
 
+        using var activity = GuardrailTracing.StartCheck(direction, policy, context);
         var (verdict, cacheHit) = await ClassifyAsync(conversation, direction, policy, context, cancellationToken);
+        activity?.SetTag(GuardrailTracing.CacheHitAttribute, cacheHit);
         GuardVerdict? shadowVerdict = null;
         if (shadow is not null)
         {
@@ -77,11 +80,14 @@ public sealed class ModerationPipeline
         var outcome = new ModerationOutcome(_ids.Next(), verdict, decision, policy);
         if (!recordAllowed && decision.Action == ModerationAction.Allow && !decision.ShadowDisagrees)
         {
+            GuardrailTracing.SetOutcome(activity, outcome, audited: false);
             return outcome;
         }
 
         _metrics.Record(outcome);
-        return await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context) with { CacheHit = cacheHit }, cancellationToken);
+        var recorded = await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context) with { CacheHit = cacheHit }, cancellationToken);
+        GuardrailTracing.SetOutcome(activity, recorded, audited: !recorded.AuditFailed);
+        return recorded;
     }
 
     /// <summary>
@@ -91,13 +97,18 @@ public sealed class ModerationPipeline
     /// </summary>
     private async ValueTask<ModerationOutcome> RecordAsync(ModerationOutcome outcome, AuditRecord record, CancellationToken cancellationToken)
     {
+        var durability = outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal;
+        using var activity = GuardrailTracing.Start(GuardrailTracing.AuditWriteSpan);
+        activity?.SetTag(GuardrailTracing.AuditDurabilityAttribute, durability == AuditDurability.Full ? "full" : "normal");
+        activity?.SetTag(GuardrailTracing.DecisionIdAttribute, outcome.DecisionId);
         try
         {
-            await _audit.WriteAsync(record, outcome.Blocked ? AuditDurability.Full : AuditDurability.Normal, cancellationToken);
+            await _audit.WriteAsync(record, durability, cancellationToken);
             return outcome;
         }
         catch (Exception e) when (e is AuditQueueFullException or AuditWriteException)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e is AuditQueueFullException ? "audit queue full" : "audit write failed");
             var failed = outcome with { AuditFailed = true };
             _metrics.AuditFailed(failed.Decision.Action == ModerationAction.Block ? "blocked" : failed.RefusedUnrecorded ? "fail_closed" : "fail_open");
             _auditFailed?.Invoke(failed, e);
@@ -118,10 +129,13 @@ public sealed class ModerationPipeline
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        using var activity = GuardrailTracing.StartCheck(direction, policy, context);
         var verdict = GuardVerdict.Failed(reason);
         var outcome = new ModerationOutcome(_ids.Next(), verdict, PolicyDecider.Decide(verdict, policy, direction), policy);
         _metrics.Record(outcome);
-        return await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context), cancellationToken);
+        var recorded = await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context), cancellationToken);
+        GuardrailTracing.SetOutcome(activity, recorded, audited: !recorded.AuditFailed);
+        return recorded;
     }
 
     /// <summary>The conversation as reviewers read it: one paragraph per turn, labelled like Llama Guard's prompt.</summary>
@@ -163,7 +177,14 @@ public sealed class ModerationPipeline
         if (_caching is { } caching)
         {
             key = VerdictCacheKey.Create(conversation, direction, categories, caching.ClassifierModel);
-            if (await TryGetCachedAsync(caching.Cache, key.Value, cancellationToken) is { } cached)
+            GuardVerdict? cached;
+            using (var lookup = GuardrailTracing.Start(GuardrailTracing.VerdictCacheLookupSpan))
+            {
+                cached = await TryGetCachedAsync(caching.Cache, key.Value, cancellationToken);
+                lookup?.SetTag(GuardrailTracing.CacheHitAttribute, cached is not null);
+            }
+
+            if (cached is not null)
             {
                 // No classification ran: a zero latency keeps cache hits out of the classification histogram.
                 return (cached with { Latency = TimeSpan.Zero }, true);
@@ -243,6 +264,7 @@ public sealed class ModerationPipeline
             ClassificationLatency = verdict.Latency,
             Truncated = verdict.Truncated,
             RequestId = context.RequestId,
+            TraceId = context.TraceId,
             Content = RenderForReview(conversation),
             ContentRetention = outcome.Policy.ContentRetention,
         };

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Guardrail.Conversations;
 
@@ -9,42 +10,43 @@ namespace Guardrail.OpenAI;
 /// <param name="ToolCalls">Tool calls the model produced; their arguments are moderated like text.</param>
 public sealed record ResponseChoice(int Index, string? Text, IReadOnlyList<ToolCallPart> ToolCalls);
 
+/// <summary>A response's <c>usage</c>, as far as the backend reported it.</summary>
+/// <param name="PromptTokens"><c>usage.prompt_tokens</c> (a Responses body: <c>usage.input_tokens</c>), or null.</param>
+/// <param name="CompletionTokens"><c>usage.completion_tokens</c> (a Responses body: <c>usage.output_tokens</c>), or null.</param>
+[StructLayout(LayoutKind.Auto)]
+public readonly record struct ResponseUsage(long? PromptTokens, long? CompletionTokens);
+
 /// <summary>Reads the choices of a non-streamed <c>chat.completion</c>, <c>text_completion</c> or Responses <c>response</c> body.</summary>
 public static class OpenAIResponseReader
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>
-    /// The backend's own count of generated tokens, <c>usage.completion_tokens</c> (a Responses body:
-    /// <c>usage.output_tokens</c>), or null when the body does not carry one (then the gateway counts the text itself).
+    /// The backend's own token counts, <c>usage.prompt_tokens</c> and <c>usage.completion_tokens</c> (a Responses
+    /// body: <c>input_tokens</c> and <c>output_tokens</c>), each null when the body does not carry it (then the
+    /// gateway counts the choices' text itself where it needs a count).
     /// </summary>
-    public static long? ReadCompletionTokens(ReadOnlyMemory<byte> body)
+    public static ResponseUsage ReadUsage(ReadOnlyMemory<byte> body)
     {
         try
         {
             using var document = JsonDocument.Parse(body, Options);
             return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("usage", out var usage)
-                ? ReadGeneratedTokens(usage)
-                : null;
+                && document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
+                ? new ResponseUsage(Count(usage, "prompt_tokens", "input_tokens"), Count(usage, "completion_tokens", "output_tokens"))
+                : default;
         }
         catch (JsonException)
         {
-            return null;
+            return default;
         }
     }
 
-    /// <summary>Generated tokens in a <c>usage</c> object: <c>completion_tokens</c> or the Responses API's <c>output_tokens</c>.</summary>
-    public static long? ReadGeneratedTokens(JsonElement usage)
+    private static long? Count(JsonElement usage, string name, string responsesName)
     {
-        if (usage.ValueKind != JsonValueKind.Object)
+        foreach (var candidate in (ReadOnlySpan<string>)[name, responsesName])
         {
-            return null;
-        }
-
-        foreach (var name in (ReadOnlySpan<string>)["completion_tokens", "output_tokens"])
-        {
-            if (usage.TryGetProperty(name, out var tokens) && tokens.ValueKind == JsonValueKind.Number && tokens.TryGetInt64(out var count) && count >= 0)
+            if (usage.TryGetProperty(candidate, out var tokens) && tokens.ValueKind == JsonValueKind.Number && tokens.TryGetInt64(out var count) && count >= 0)
             {
                 return count;
             }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Metrics;
+using Guardrail.Tracing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -33,16 +34,26 @@ internal sealed partial class GatewayAuthenticationHandler : AuthenticationHandl
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        using var activity = GuardrailTracing.Start(GuardrailTracing.AuthenticateSpan);
         var header = Request.Headers.Authorization;
         if (header.Count == 0)
         {
             // No key is not a failure yet: the route's policy decides whether anonymous callers are let in.
+            activity?.SetTag(GuardrailTracing.AuthResultAttribute, "no_key");
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         if (!_keys.TryAuthenticate(header, out var caller))
         {
+            activity?.SetTag(GuardrailTracing.AuthResultAttribute, "invalid_key");
             return Task.FromResult(AuthenticateResult.Fail("The key is not one of this gateway's keys."));
+        }
+
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(GuardrailTracing.AuthResultAttribute, caller.Kind == GatewayKeyKind.Admin ? "admin_key" : "client_key");
+            activity.SetTag(GuardrailTracing.TenantAttribute, caller.Tenant);
+            activity.SetTag(GuardrailTracing.KeyIdAttribute, caller.KeyId);
         }
 
         var identity = new ClaimsIdentity(caller.ToClaims(), Scheme.Name);

@@ -60,6 +60,7 @@ internal static class GatewayConfigurationValidator
         ValidateAuth(options.Auth, errors, warnings);
         ValidateUpstreams(options, clusterIds, errors);
         ValidateMetrics(options.Metrics, errors);
+        _ = Tracing.TracingConfiguration.Read(options.Tracing, configuration, errors);
         ValidateUpstreamResilience(options.Upstream, errors);
         ValidateCache(options.Cache, errors);
         ValidateClassifierVariant(options.Classifier, errors);

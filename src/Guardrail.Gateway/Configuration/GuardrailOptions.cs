@@ -35,6 +35,9 @@ public sealed class GuardrailOptions
     /// <summary>Console log format.</summary>
     public LoggingOptions Logging { get; init; } = new();
 
+    /// <summary>OpenTelemetry traces (off unless an OTLP endpoint is configured).</summary>
+    public TracingOptions Tracing { get; init; } = new();
+
     /// <summary>The verdict cache in front of the classifier.</summary>
     public CacheSettings Cache { get; init; } = new();
 
@@ -196,6 +199,38 @@ public sealed class LoggingOptions
     /// message's named values) for a log shipper, instead of the human-readable format. Default false.
     /// </summary>
     public bool Json { get; init; }
+}
+
+/// <summary>
+/// OpenTelemetry traces (<c>Guardrail:Tracing</c>), exported over OTLP. Off unless an endpoint is configured, here or
+/// through the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> / <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c> variables; the
+/// other <c>OTEL_*</c> variables (headers, timeout, service name, resource attributes) are read as the SDK reads them.
+/// </summary>
+public sealed class TracingOptions
+{
+    /// <summary>
+    /// Unset (the default): trace when an endpoint is configured. <c>false</c> turns tracing off even then;
+    /// <c>true</c> without an endpoint is a configuration error.
+    /// </summary>
+    public bool? Enabled { get; init; }
+
+    /// <summary>
+    /// The collector's OTLP address, such as <c>http://otel-collector:4317</c>; it wins over the <c>OTEL_*</c>
+    /// endpoint variables. Like <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, a base address: with <c>http/protobuf</c> spans
+    /// go to <c>&lt;Endpoint&gt;/v1/traces</c>.
+    /// </summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>
+    /// <c>grpc</c> or <c>http/protobuf</c>. Unset: <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, else <c>grpc</c>.
+    /// </summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>
+    /// The share of new traces recorded, 0 to 1 (default 1): a trace whose caller sent a sampled or unsampled
+    /// <c>traceparent</c> follows the caller's choice.
+    /// </summary>
+    public double SampleRatio { get; init; } = 1.0;
 }
 
 /// <summary>The Prometheus endpoint (<c>Guardrail:Metrics</c>).</summary>

@@ -19,6 +19,7 @@ using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Metrics;
 using Guardrail.Gateway.Proxy;
 using Guardrail.Gateway.LocalBackend;
+using Guardrail.Gateway.Tracing;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Guardrail.Gateway.Hosting;
@@ -103,6 +104,7 @@ public static class GatewayApplication
             });
         }
 
+        builder.AddGuardrailTracing(TracingConfiguration.Read(options.Tracing, builder.Configuration, []));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

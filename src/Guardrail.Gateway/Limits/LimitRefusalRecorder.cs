@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using Guardrail.Auditing;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Moderation;
+using Guardrail.Gateway.Tracing;
 using Guardrail.Policies;
 
 namespace Guardrail.Gateway.Limits;
@@ -48,7 +48,7 @@ internal sealed class LimitRefusalRecorder(IAuditSink audit, TimeProvider time)
             PolicyId = "",
             PolicyVersion = "",
             RequestId = context.TraceIdentifier,
-            TraceId = Activity.Current is { } activity ? activity.TraceId.ToHexString() : null,
+            TraceId = RequestTracing.TraceId(context),
             Refusal = RefusalPrefix + refusal.Kind,
             ContentRetention = ContentRetention.None,
         };

@@ -4,9 +4,11 @@ using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
+using Guardrail.Gateway.Tracing;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
 using Guardrail.Policies;
+using Guardrail.Tracing;
 using Microsoft.Net.Http.Headers;
 
 namespace Guardrail.Gateway.Moderation;
@@ -68,6 +70,7 @@ internal sealed partial class ModerationMiddleware
         }
 
         var request = parsed.Request!;
+        RequestTracing.TagRequest(context, request);
 
         // The prompt's tokens are charged before anything is checked or forwarded: a blocked prompt costs its prompt.
         if (context.Features.Get<RateLimitAdmission>() is { LimitsTokens: true } limits
@@ -79,11 +82,9 @@ internal sealed partial class ModerationMiddleware
 
         // Step 3: the policy (it may depend on the model the body names), from one snapshot for the whole request even if
         // files change meanwhile.
-        var snapshot = _policies.Current;
         var caller = context.GetCaller();
-        var policy = snapshot.Resolve(caller.Tenant, request.Model, routeId, explicitPolicy);
-        var shadow = snapshot.ShadowOf(policy);
-        var moderation = new ModerationContext(caller.Tenant, caller.KeyId, routeId, request.Model, context.TraceIdentifier);
+        var (policy, shadow) = ResolvePolicy(caller.Tenant, request.Model, routeId, explicitPolicy);
+        var moderation = new ModerationContext(caller.Tenant, caller.KeyId, routeId, request.Model, context.TraceIdentifier) { TraceId = RequestTracing.TraceId(context) };
 
         // Steps 4 and 5: every prompt of the request; the first block decides.
         ModerationOutcome? promptOutcome = null;
@@ -123,6 +124,21 @@ internal sealed partial class ModerationMiddleware
         context.Request.Headers.Remove(HeaderNames.AcceptEncoding);
         context.Features.Set(new ModeratedExchange(request, policy, shadow, moderation, promptOutcome));
         await _next(context);
+    }
+
+    private (Policy Policy, Policy? Shadow) ResolvePolicy(string tenant, string model, string routeId, string? explicitPolicy)
+    {
+        using var activity = GuardrailTracing.Start(GuardrailTracing.ResolvePolicySpan);
+        var snapshot = _policies.Current;
+        var policy = snapshot.Resolve(tenant, model, routeId, explicitPolicy);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(GuardrailTracing.RouteAttribute, routeId);
+            activity.SetTag(GuardrailTracing.PolicyAttribute, policy.Id);
+            activity.SetTag(GuardrailTracing.PolicyVersionAttribute, policy.ContentHash);
+        }
+
+        return (policy, snapshot.ShadowOf(policy));
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Guardrail.Gateway.Authentication;
 using Guardrail.Gateway.Errors;
 using Guardrail.Gateway.Metrics;
 using Guardrail.Gateway.Proxy;
+using Guardrail.Gateway.Tracing;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
 using Guardrail.Policies;
@@ -52,7 +53,7 @@ internal static class ModerationsEndpoint
         var snapshot = policies.Current;
         var policy = snapshot.Resolve(caller.Tenant, model, RouteName);
         var shadow = snapshot.ShadowOf(policy);
-        var moderation = new ModerationContext(caller.Tenant, caller.KeyId, RouteName, model, context.TraceIdentifier);
+        var moderation = new ModerationContext(caller.Tenant, caller.KeyId, RouteName, model, context.TraceIdentifier) { TraceId = RequestTracing.TraceId(context) };
 
         // Every input is submitted at once, so the classifier engine decodes them together in its batches.
         var outcomes = await Task.WhenAll(inputs!.Select(input => pipeline.CheckAsync(

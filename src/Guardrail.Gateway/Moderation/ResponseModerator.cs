@@ -3,6 +3,7 @@ using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
+using Guardrail.Gateway.Tracing;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
 using Yarp.ReverseProxy.Forwarder;
@@ -114,9 +115,11 @@ internal sealed partial class ResponseModerator
         }
 
         // Generated tokens cost the budget whatever the check decides: the backend has spent them.
+        var usage = OpenAIResponseReader.ReadUsage(body.WrittenMemory);
+        RequestTracing.TagUsage(context, usage);
         if (context.Features.Get<RateLimitAdmission>() is { LimitsTokens: true } limits)
         {
-            var generated = OpenAIResponseReader.ReadCompletionTokens(body.WrittenMemory) ?? choices.Sum(choice => _tokens.Count(choice.Text ?? string.Empty));
+            var generated = usage.CompletionTokens ?? choices.Sum(choice => _tokens.Count(choice.Text ?? string.Empty));
             await _limiter.ChargeCompletionAsync(limits, generated, context.RequestAborted);
         }
 

@@ -2,6 +2,7 @@ using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Limits;
 using Guardrail.Gateway.Proxy;
+using Guardrail.Gateway.Tracing;
 using Guardrail.Moderation;
 using Guardrail.OpenAI;
 using Guardrail.Streaming;
@@ -71,6 +72,7 @@ internal sealed partial class StreamResponseModerator
         {
             case StreamModerationOutcome.Blocked:
                 _metrics.StreamCut(policy.Id);
+                RequestTracing.StreamCut(context, result.BlockedChoiceIndex ?? -1, result.DownstreamBytes);
                 LogStreamCut(_logger, policy.Id, result.BlockedChoiceIndex ?? -1, result.DownstreamBytes);
                 break;
             case StreamModerationOutcome.UpstreamFailed or StreamModerationOutcome.UpstreamTruncated:

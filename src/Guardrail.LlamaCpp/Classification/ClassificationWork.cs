@@ -31,6 +31,9 @@ internal sealed class Work : IDisposable
 
     public TokenizedPrompt Prompt { get; }
 
+    /// <summary>The check's span and queueing time, for the engine's spans; null when tracing is off.</summary>
+    public QueuedTrace? Trace { get; } = ClassifierTracing.Capture();
+
     /// <summary>Whose queue the check waits in (empty for a caller without tenants).</summary>
     public string Tenant { get; }
 

@@ -315,6 +315,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             }
 
             QueueWaitObserver?.Invoke(work.Tenant, _time.GetElapsedTime(work.Started));
+            ClassifierTracing.RecordQueueWait(work.Trace, work.Tenant);
             slots.Add(new Slot(work, _firstRequestSequence + slots.Count));
         }
 
@@ -323,8 +324,14 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             return;
         }
 
+        foreach (var slot in slots)
+        {
+            slot.Span = ClassifierTracing.StartDecode(slot.Work.Trace, slots.Count, slot.Work.Prompt.Tokens.Length, _model.Info.Name);
+        }
+
         _counters.BatchStarted(slots.Count);
         var verdicts = new List<(Work Work, GuardVerdict Verdict)>(slots.Count);
+        var failed = false;
         try
         {
             AttachPrefixes(slots);
@@ -352,6 +359,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         catch (Exception e) when (e is LlamaInferenceException or InvalidOperationException or ArgumentException)
         {
             LogClassificationFailed(_logger, e);
+            failed = true;
             verdicts.Clear();
             verdicts.AddRange(slots.Select(slot => (slot.Work, GuardVerdict.Failed("The classifier failed: " + e.Message, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started)))));
         }
@@ -360,6 +368,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             foreach (var slot in slots)
             {
                 _context.RemoveSequence(slot.Sequence);
+                ClassifierTracing.EndDecode(slot.Span, slot.ReusedTokens, slot.Generated.Count, failed);
             }
         }
 
@@ -389,6 +398,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             {
                 _conversations.Share(earlier, slot.Sequence, matched);
                 slot.Position = matched;
+                slot.ReusedTokens = matched;
                 slot.Continued = earlier;
                 _counters.ConversationUsed(matched);
                 continue;
@@ -398,6 +408,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             var (sequence, hit) = _prefixes.Acquire(prefix, DecodePrefix);
             _context.CopySequence(sequence, slot.Sequence);
             slot.Position = prompt.PrefixTokenCount;
+            slot.ReusedTokens = hit ? prompt.PrefixTokenCount : 0;
             _counters.PrefixUsed(hit, prompt.PrefixTokenCount);
         }
     }
@@ -546,6 +557,12 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 
         /// <summary>The cached earlier check this one continues, replaced by this one's prompt when it finishes.</summary>
         public ConversationCache.Entry? Continued { get; set; }
+
+        /// <summary>Prompt tokens taken from a cached prefix or an earlier check of the chat rather than decoded for this one.</summary>
+        public int ReusedTokens { get; set; }
+
+        /// <summary>The check's decode span, or null when tracing is off.</summary>
+        public Activity? Span { get; set; }
     }
 
     [LoggerMessage(EventId = LlamaCppEventIds.ClassifierLoaded, Level = LogLevel.Information, Message = "Llama Guard loaded: {Description}; {ContextSize} tokens per check, {Sequences} checks per batch")]

@@ -133,7 +133,7 @@ public sealed class ResponsesRequestParserTests
 
         Assert.Equal("Thinking.\nHere you go.\nNot that part.", choice.Text);
         Assert.Equal(new ToolCallPart("order", "{\"item\":\"tea\"}", "call_1"), Assert.Single(choice.ToolCalls));
-        Assert.Equal(14, OpenAIResponseReader.ReadCompletionTokens(body));
+        Assert.Equal(14, OpenAIResponseReader.ReadUsage(body).CompletionTokens);
         Assert.Null(OpenAIResponseReader.ReadChoices(Encoding.UTF8.GetBytes("""{"object":"response","output":{}}"""), OpenAIApi.Responses));
         Assert.Null(OpenAIResponseReader.ReadChoices(body, OpenAIApi.ChatCompletions));
     }

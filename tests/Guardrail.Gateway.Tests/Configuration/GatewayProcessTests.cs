@@ -17,7 +17,7 @@ public sealed class GatewayProcessTests
             RedirectStandardOutput = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase) || k.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(name);
         }
@@ -69,6 +69,11 @@ public sealed class GatewayProcessTests
         { "Guardrail:RateLimits:Keys:nobody:TokensPerMinute", "100", "Guardrail:RateLimits:Keys:nobody" },
         { "Guardrail:RateLimits:ReplicaCount", "0", "Guardrail:RateLimits:ReplicaCount" },
         { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath" },
+        { "Guardrail:Tracing:Endpoint", "collector:4317", "Guardrail:Tracing:Endpoint" },
+        { "Guardrail:Tracing:Protocol", "udp", "Guardrail:Tracing:Protocol" },
+        { "Guardrail:Tracing:SampleRatio", "1.5", "Guardrail:Tracing:SampleRatio" },
+        { "Guardrail:Tracing:Enabled", "true", "Guardrail:Tracing:Enabled" },
+        { "OTEL_EXPORTER_OTLP_ENDPOINT", "not a url", "OTEL_EXPORTER_OTLP_ENDPOINT" },
     };
 
     [Theory]
@@ -84,7 +89,7 @@ public sealed class GatewayProcessTests
             RedirectStandardOutput = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Guardrail", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy", StringComparison.OrdinalIgnoreCase) || k.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(name);
         }
