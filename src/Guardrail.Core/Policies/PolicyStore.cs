@@ -258,7 +258,6 @@ public sealed class PolicyStore : IDisposable
 
     private void ScheduleReload()
     {
-        Interlocked.Increment(ref _watcherEvents);
         lock (_lifecycleGate)
         {
             // Re-arming on every event is the debounce: the reload runs once the files have been quiet for the whole delay.
@@ -267,6 +266,9 @@ public sealed class PolicyStore : IDisposable
                 _debounceTimer?.Change(_options.Debounce, Timeout.InfiniteTimeSpan);
             }
         }
+
+        // Counted once the timer is armed, so that whoever sees the count can rely on the debounce having started.
+        Interlocked.Increment(ref _watcherEvents);
     }
 
     private void OnTimer(PolicyReloadTrigger trigger)
