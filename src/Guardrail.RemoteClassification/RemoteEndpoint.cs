@@ -20,6 +20,7 @@ internal sealed class RemoteEndpoint
     private long _requests;
     private long _errors;
     private volatile bool _healthy = true;
+    private long _trialAt;
 
     public RemoteEndpoint(RemoteEndpointOptions options, RemoteClassifierOptions pool, HttpClient http, TimeProvider time, Action<RemoteEndpoint, CircuitState> breakerChanged)
     {
@@ -42,8 +43,9 @@ internal sealed class RemoteEndpoint
                 StateProvider = _breaker,
                 // Refused connections, timeouts, error statuses and unusable answers; the caller's own cancellation is not the server's failure.
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(static e => e is not OperationCanceledException),
-                OnOpened = _ =>
+                OnOpened = args =>
                 {
+                    Interlocked.Exchange(ref _trialAt, (_time.GetUtcNow() + args.BreakDuration).UtcTicks);
                     breakerChanged(this, CircuitState.Open);
                     return default;
                 },
@@ -81,8 +83,15 @@ internal sealed class RemoteEndpoint
 
     public CircuitState BreakerState => _breaker.CircuitState;
 
-    /// <summary>Whether a check may be sent here now: the last probe passed and the breaker lets checks through.</summary>
-    public bool IsAvailable => _healthy && _breaker.CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+    /// <summary>
+    /// Whether a check may be sent here now: the last probe passed, and the breaker is closed or its break is over (the
+    /// breaker turns half-open only when a check arrives, so an open one is offered again once its time is up).
+    /// </summary>
+    public bool IsAvailable => _healthy && _breaker.CircuitState switch
+    {
+        CircuitState.Closed or CircuitState.HalfOpen => true,
+        _ => _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _trialAt),
+    };
 
     /// <summary>The base URL without a trailing slash; credentials, query and fragment are rejected by validation.</summary>
     public static string NameOf(Uri uri) => uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
