@@ -46,12 +46,7 @@ public sealed class RemoteClassifierOptions
     public IReadOnlyList<string> Validate(string section)
     {
         var errors = new List<string>();
-        if (!IsEnabled)
-        {
-            return errors;
-        }
-
-        if (string.IsNullOrWhiteSpace(TokenizerPath))
+        if (IsEnabled && string.IsNullOrWhiteSpace(TokenizerPath))
         {
             errors.Add($"{section}:TokenizerPath is not set: name a GGUF file with the Llama Guard 3 tokenizer (the model file, or llama.cpp's ggml-vocab-llama-bpe.gguf); prompts are tokenized here and sent as token ids.");
         }
@@ -69,7 +64,7 @@ public sealed class RemoteClassifierOptions
             {
                 errors.Add($"{key}:Url must not carry credentials, a query or a fragment: put the key in {key}:ApiKey.");
             }
-            else if (!urls.Add(RemoteEndpoint.NameOf(uri)))
+            else if (!urls.Add(endpoint.Name))
             {
                 errors.Add($"{key}:Url '{endpoint.Url}' names the same server as an earlier endpoint.");
             }

@@ -24,8 +24,7 @@ internal sealed class RemoteEndpoint
 
     public RemoteEndpoint(RemoteEndpointOptions options, RemoteClassifierOptions pool, HttpClient http, TimeProvider time, Action<RemoteEndpoint, CircuitState> breakerChanged)
     {
-        var uri = new Uri(options.Url, UriKind.Absolute);
-        Name = NameOf(uri);
+        Name = options.Name;
         Weight = options.Weight;
         _http = http;
         _time = time;

@@ -32,6 +32,7 @@ public sealed class RemoteGuardClassifier : IGuardClassifier, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _health;
     private int _next;
+    private int _disposed;
 
     /// <summary>Creates the pool; call <see cref="Start"/> to begin health checks.</summary>
     /// <param name="options">Validated options (<see cref="RemoteClassifierOptions.Validate"/>).</param>
@@ -78,6 +79,9 @@ public sealed class RemoteGuardClassifier : IGuardClassifier, IAsyncDisposable
     /// <summary>Called when an endpoint's health probe changes its answer (true: healthy again).</summary>
     public Action<string, bool>? HealthChanged { get; set; }
 
+    /// <summary>Called after each round of health probes (readiness reads <see cref="Status"/> then).</summary>
+    public Action? Probed { get; set; }
+
     /// <summary>Probes every endpoint once now, then every <see cref="RemoteClassifierOptions.HealthCheckInterval"/>.</summary>
     public void Start() => _health ??= RunHealthChecksAsync(_stopping.Token);
 
@@ -92,6 +96,8 @@ public sealed class RemoteGuardClassifier : IGuardClassifier, IAsyncDisposable
                 HealthChanged?.Invoke(_endpoints[i].Name, _endpoints[i].Healthy);
             }
         }
+
+        Probed?.Invoke();
     }
 
     /// <inheritdoc />
@@ -137,6 +143,11 @@ public sealed class RemoteGuardClassifier : IGuardClassifier, IAsyncDisposable
     /// <summary>Stops the health checks; checks in flight finish or fail on their own.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_health is not null)
         {

@@ -67,6 +67,12 @@ public sealed class GatewayProcessTests
         { "Guardrail:RateLimits:Keys:nobody:TokensPerMinute", "100", "Guardrail:RateLimits:Keys:nobody" },
         { "Guardrail:RateLimits:ReplicaCount", "0", "Guardrail:RateLimits:ReplicaCount" },
         { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath" },
+        { "Guardrail:Classifier:Remote:Endpoints:0:Url", "guard-0:8080", "Guardrail:Classifier:Remote:Endpoints:0:Url" },
+        { "Guardrail:Classifier:Remote:Endpoints:0:Weight", "0", "Guardrail:Classifier:Remote:Endpoints:0:Weight" },
+        { "Guardrail:Classifier:Remote:AttemptTimeout", "00:00:00", "Guardrail:Classifier:Remote:AttemptTimeout" },
+        { "Guardrail:Classifier:Remote:HealthCheckInterval", "-00:00:01", "Guardrail:Classifier:Remote:HealthCheckInterval" },
+        { "Guardrail:Classifier:Remote:FailureRatio", "2", "Guardrail:Classifier:Remote:FailureRatio" },
+        { "Guardrail:Classifier:Remote:TokenizerPath", "/nonexistent/vocab.gguf", "Guardrail:Classifier:Remote:TokenizerPath" },
     };
 
     [Theory]
