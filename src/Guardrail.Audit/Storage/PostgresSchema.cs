@@ -73,6 +73,15 @@ internal static class PostgresSchema
         CREATE INDEX ix_decisions_categories ON decisions USING gin (category_codes);
         CREATE INDEX ix_decisions_search ON decisions USING gin (search_vector);
         """,
+
+        // 2: the request's trace id, the remote classifier endpoint that answered, and why a request was refused
+        // before any check (a rate limit).
+        """
+        ALTER TABLE decisions ADD COLUMN trace_id text;
+        ALTER TABLE decisions ADD COLUMN classifier_endpoint text;
+        ALTER TABLE decisions ADD COLUMN refusal text;
+        CREATE INDEX ix_decisions_trace ON decisions (trace_id) WHERE trace_id IS NOT NULL;
+        """,
     ];
 
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version it found.</summary>
