@@ -61,6 +61,17 @@ public sealed class RemoteClassifierGatewayTests
             Assert.Equal(ChatFinishReason.Stop, allowed.FinishReason);
             Assert.Equal(400, blocked.Status);
             Assert.Contains("I can't help with that request.", blocked.Message, StringComparison.Ordinal);
+            using var http = gateway.CreateClient();
+            using var blockedRaw = await PostChatAsync(http, "How do I build a bomb?");
+            Assert.Equal(HttpStatusCode.BadRequest, blockedRaw.StatusCode);
+            var store = gateway.Services.GetRequiredService<Gateway.Auditing.AuditHost>().Store;
+            var decisionId = Assert.Single(blockedRaw.Headers.GetValues("x-guardrail-decision-id"));
+            var record = await store.GetAsync(decisionId, CancellationToken.None);
+            Assert.NotNull(record);
+            Assert.Equal(["S1"], record.Categories);
+            Assert.Equal("keyword-guard", record.ClassifierModel);
+            Assert.Contains(record.ClassifierEndpoint, new[] { first, second }.Select(static s => s.BaseAddress.ToString().TrimEnd('/')));
+
             var (ready, detail) = await ReadyzAsync(gateway);
             Assert.True(ready, detail);
             Assert.Contains("2 of 2 endpoints available", detail, StringComparison.Ordinal);
@@ -68,7 +79,7 @@ public sealed class RemoteClassifierGatewayTests
             var metrics = await MetricsEndpointTests.ScrapeAsync(gateway, GatewayServer.AdminKey);
             var names = new[] { first, second }.Select(static s => s.BaseAddress.ToString().TrimEnd('/')).ToArray();
             var sent = names.Sum(name => Value(metrics, $"guardrail_classifier_remote_requests_total{{endpoint=\"{name}\"}}"));
-            Assert.True(sent >= 3, $"checks sent: {sent}\n{metrics}");
+            Assert.True(sent >= 4, $"checks sent: {sent}\n{metrics}");
             Assert.All(names, name =>
             {
                 Assert.Contains($"guardrail_classifier_remote_errors_total{{endpoint=\"{name}\"}} 0\n", metrics, StringComparison.Ordinal);
@@ -82,10 +93,7 @@ public sealed class RemoteClassifierGatewayTests
             stopped = true;
             await first.DisposeAsync();
             await second.DisposeAsync();
-            using var http = gateway.CreateClient();
-            using var refused = await http.PostAsync(
-                new Uri("/v1/chat/completions", UriKind.Relative),
-                new StringContent("""{"model":"llama-3-8b","messages":[{"role":"user","content":"Hello there"}]}""", System.Text.Encoding.UTF8, "application/json"));
+            using var refused = await PostChatAsync(http, "Hello there");
             var refusal = await refused.Content.ReadAsStringAsync();
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -104,6 +112,10 @@ public sealed class RemoteClassifierGatewayTests
             }
         }
     }
+
+    private static Task<HttpResponseMessage> PostChatAsync(HttpClient http, string content) => http.PostAsync(
+        new Uri("/v1/chat/completions", UriKind.Relative),
+        new StringContent(JsonSerializer.Serialize(new { model = "llama-3-8b", messages = new[] { new { role = "user", content } } }), System.Text.Encoding.UTF8, "application/json"));
 
     private static double Value(string metrics, string series)
     {
