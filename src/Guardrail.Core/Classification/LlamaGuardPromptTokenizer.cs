@@ -110,6 +110,7 @@ public sealed class LlamaGuardPromptTokenizer
         {
             Tokens = tokens.MoveToImmutable(),
             PrefixTokenCount = prefix.Length,
+            SuffixTokenCount = suffix.Length,
             TokenBudget = tokenBudget,
             DroppedTurns = firstKept,
             OmittedTokens = omitted,
