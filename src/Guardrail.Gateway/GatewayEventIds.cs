@@ -30,6 +30,15 @@ internal static class GatewayEventIds
     public const int RateLimitStoreFallback = 2302;
     public const int RateLimitStoreShared = 2303;
 
+    // 2500-2599 the remote classifier pool
+    public const int RemoteClassifierStarted = 2501;
+    public const int RemoteClassifierStartFailed = 2502;
+    public const int RemoteEndpointUnhealthy = 2503;
+    public const int RemoteEndpointHealthy = 2504;
+    public const int RemoteEndpointBreakerOpened = 2505;
+    public const int RemoteEndpointBreakerHalfOpened = 2506;
+    public const int RemoteEndpointBreakerClosed = 2507;
+
     // 3000-3099 the audit log, as the gateway uses it
     public const int AuditWriteFailed = 3001;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Guardrail.Auditing;
+using Guardrail.Classification;
 using Guardrail.Cli.Evaluation;
 using Guardrail.Conversations;
 using Guardrail.Diagnostics;
@@ -11,13 +12,15 @@ using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Guardrail.Policies;
+using Guardrail.RemoteClassification;
 using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Cli.Commands;
 
 /// <summary>
 /// <c>guardrail eval --model FILE --set FILE</c>: how well a Llama Guard model and a policy answer a labelled set,
-/// through the gateway's own classifier and policy decision; <c>guardrail eval --compare A.json B.json</c>: two runs
+/// through the gateway's own classifier and policy decision (or <c>--remote URL --tokenizer FILE</c>: the same through
+/// the gateway's remote classifier, on a Llama Guard server); <c>guardrail eval --compare A.json B.json</c>: two runs
 /// side by side. Exit codes: 0 done, 1 the model or the policies could not be loaded, 2 bad arguments or a
 /// malformed set or report (every problem with file and line).
 /// </summary>
@@ -27,11 +30,19 @@ internal static class EvalCommand
     private const int LoadFailed = 1;
     private const int Usage = 2;
 
+    /// <summary>The environment variable that holds the remote server's API key (kept off the command line and out of <c>ps</c>).</summary>
+    internal const string RemoteKeyVariable = "GUARDRAIL_REMOTE_API_KEY";
+
     public static Command Create(ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var time = timeProvider ?? TimeProvider.System;
         var model = new Option<FileInfo>("--model") { Description = "The Llama Guard 3 GGUF file." };
+        var remote = new Option<string>("--remote")
+        {
+            Description = $"Classify on this Llama Guard server instead (base URL of an OpenAI-compatible /v1/completions that returns logprobs: guardrail serve, llama.cpp's server, vLLM); its key from {RemoteKeyVariable}.",
+        };
+        var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "With --remote: a GGUF file with the Llama Guard 3 tokenizer (the model file, or llama.cpp's ggml-vocab-llama-bpe.gguf); only its vocabulary is loaded." };
         var set = new Option<FileInfo>("--set")
         {
             Description = "The evaluation set: JSON Lines (as `guardrail audit export --format eval` writes) or CSV (.csv).",
@@ -68,14 +79,30 @@ internal static class EvalCommand
 
         var command = new Command("eval", "Measure a Llama Guard model and a policy on a labelled evaluation set, or compare two runs.")
         {
-            model, set, policy, policies, taxonomy, threshold, direction, targetFpr, output, contextSize, batch, threads, gpuLayers, compare,
+            model, remote, tokenizer, set, policy, policies, taxonomy, threshold, direction, targetFpr, output, contextSize, batch, threads, gpuLayers, compare,
         };
         command.Validators.Add(result =>
         {
             var comparing = result.GetResult(compare) is not null;
-            if (!comparing && (result.GetResult(model) is null || result.GetResult(set) is null))
+            var remoting = result.GetResult(remote) is not null;
+            if (!comparing && ((result.GetResult(model) is null && !remoting) || result.GetResult(set) is null))
             {
-                result.AddError("--model and --set are required (or --compare A.json B.json).");
+                result.AddError("--model and --set are required (or --remote URL instead of --model, or --compare A.json B.json).");
+            }
+
+            if (remoting && result.GetResult(model) is not null)
+            {
+                result.AddError("--model and --remote exclude each other: classify in process or on the server.");
+            }
+
+            if (remoting && result.GetResult(tokenizer) is null)
+            {
+                result.AddError("--remote needs --tokenizer FILE: prompts are tokenized here and sent as token ids.");
+            }
+
+            if (result.GetValue(remote) is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"))
+            {
+                result.AddError($"--remote '{url}' is not an absolute http or https URL.");
             }
 
             if (result.GetValue(threshold) is { } t && t is not (> 0 and < 1))
@@ -125,7 +152,8 @@ internal static class EvalCommand
             }
 
             var request = new EvalRequest(
-                parse.GetValue(model)!.FullName,
+                parse.GetValue(remote) is { } remoteUrl ? new Uri(remoteUrl, UriKind.Absolute) : null,
+                parse.GetValue(tokenizer)?.FullName,
                 parse.GetValue(set)!.FullName,
                 parse.GetValue(policy),
                 parse.GetValue(policies)!,
@@ -136,7 +164,7 @@ internal static class EvalCommand
                 parse.GetValue(output)!.FullName,
                 new LlamaGuardClassifierOptions
                 {
-                    ModelPath = parse.GetValue(model)!.FullName,
+                    ModelPath = parse.GetValue(model)?.FullName ?? string.Empty,
                     ContextSize = parse.GetValue(contextSize),
                     MaxBatchSequences = parse.GetValue(batch),
                     Threads = parse.GetValue(threads),
@@ -211,17 +239,10 @@ internal static class EvalCommand
             await stderr.WriteLineAsync($"warning: policy '{policy.Id}' does not check {unchecked_.ToWire()}s; the gateway allows them all, and so does this evaluation.");
         }
 
-        LlamaGuardClassifier classifier;
+        EvalClassifier classifier;
         try
         {
-            using var loading = ProgressBar.ForTerminal(stderr, "Loading model");
-            classifier = LlamaGuardClassifier.Load(
-                request.Classifier,
-                new NativeRuntimeOptions { UseGpu = request.Classifier.GpuLayers != 0 },
-                loggerFactory,
-                loading is null ? null : loading.Report,
-                time,
-                cancellationToken);
+            classifier = Load(request, loggerFactory, time, stderr, cancellationToken);
         }
         catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
         {
@@ -229,16 +250,16 @@ internal static class EvalCommand
             return LoadFailed;
         }
 
-        using (classifier)
+        await using (classifier)
         {
-            var runner = new EvaluationRunner(classifier, policy);
+            var runner = new EvaluationRunner(classifier.Classifier, policy);
             if (runner.Categories.Count == 0)
             {
-                await stderr.WriteLineAsync($"error: policy '{policy.Id}' enables no category that {classifier.Variant.Id} was trained on.");
+                await stderr.WriteLineAsync($"error: policy '{policy.Id}' enables no category that {classifier.Classifier.Variant.Id} was trained on.");
                 return Usage;
             }
 
-            classifier.ResetPerformance();
+            classifier.Local?.ResetPerformance();
             var started = time.GetTimestamp();
             IReadOnlyList<EvaluatedItem> answers;
             using (var progress = ProgressBar.ForTerminal(stderr, "Classifying"))
@@ -251,11 +272,11 @@ internal static class EvalCommand
             }
 
             var seconds = time.GetElapsedTime(started).TotalSeconds;
-            var performance = classifier.Performance;
+            var performance = classifier.Local?.Performance;
             var run = new EvaluationRun
             {
-                Model = classifier.ModelDescription,
-                Variant = classifier.Variant.Id,
+                Model = classifier.Description,
+                Variant = classifier.Classifier.Variant.Id,
                 PolicyId = policy.Id,
                 PolicyVersion = policy.ContentHash,
                 Threshold = policy.Threshold,
@@ -266,13 +287,58 @@ internal static class EvalCommand
                 Time = time.GetUtcNow(),
                 Seconds = seconds,
                 ItemsPerSecond = seconds > 0 ? items.Count / seconds : 0,
-                DecodeSeconds = (performance.PromptEvalMilliseconds + performance.EvalMilliseconds) / 1000,
+                // Decoding on a remote server is not seen from here.
+                DecodeSeconds = performance is { } p ? (p.PromptEvalMilliseconds + p.EvalMilliseconds) / 1000 : 0,
             };
             var report = EvaluationScorer.Score(run, answers, policy.Taxonomy, request.TargetFalsePositiveRate);
             await WriteAsync(report, request.OutputDirectory, cancellationToken);
             await stdout.WriteAsync(Summary(report, request.OutputDirectory));
             return Ok;
         }
+    }
+
+    /// <summary>The in-process engine from <c>--model</c>, or the remote classifier on <c>--remote</c> with a vocabulary-only tokenizer.</summary>
+    private static EvalClassifier Load(EvalRequest request, ILoggerFactory loggerFactory, TimeProvider time, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (request.Remote is { } url)
+        {
+            var vocabulary = LlamaGuardVocabulary.Load(request.TokenizerPath!, new NativeRuntimeOptions { UseGpu = false }, loggerFactory);
+            var options = new RemoteClassifierOptions
+            {
+                Endpoints = [new RemoteEndpointOptions { Url = url.ToString(), ApiKey = Environment.GetEnvironmentVariable(RemoteKeyVariable) is { Length: > 0 } key ? key : null }],
+                TokenizerPath = request.TokenizerPath,
+                // A set is one long run against a server that may be busy: patience, not a client's deadline.
+                AttemptTimeout = TimeSpan.FromMinutes(10),
+            };
+            try
+            {
+                var pool = new RemoteGuardClassifier(options, vocabulary, request.Classifier.ContextSize, time: time);
+                return new EvalClassifier(pool, $"{vocabulary.Name} at {options.Endpoints[0].Name}", null, async () =>
+                {
+                    await pool.DisposeAsync().ConfigureAwait(false);
+                    vocabulary.Dispose();
+                });
+            }
+            catch
+            {
+                vocabulary.Dispose();
+                throw;
+            }
+        }
+
+        using var loading = ProgressBar.ForTerminal(stderr, "Loading model");
+        var classifier = LlamaGuardClassifier.Load(
+            request.Classifier,
+            new NativeRuntimeOptions { UseGpu = request.Classifier.GpuLayers != 0 },
+            loggerFactory,
+            loading is null ? null : loading.Report,
+            time,
+            cancellationToken);
+        return new EvalClassifier(classifier, classifier.ModelDescription, classifier, () =>
+        {
+            classifier.Dispose();
+            return ValueTask.CompletedTask;
+        });
     }
 
     private static async Task WriteAsync(EvaluationReport report, string directory, CancellationToken cancellationToken)
@@ -313,8 +379,21 @@ internal static class EvalCommand
         }
     }
 
+    /// <summary>What classifies a run: the seam, its description for the report, the engine when in process, and how to free it.</summary>
+    private sealed class EvalClassifier(IGuardClassifier classifier, string description, LlamaGuardClassifier? local, Func<ValueTask> dispose) : IAsyncDisposable
+    {
+        public IGuardClassifier Classifier => classifier;
+
+        public string Description => description;
+
+        public LlamaGuardClassifier? Local => local;
+
+        public ValueTask DisposeAsync() => dispose();
+    }
+
     private sealed record EvalRequest(
-        string ModelPath,
+        Uri? Remote,
+        string? TokenizerPath,
         string SetPath,
         string? PolicyId,
         DirectoryInfo Policies,

@@ -36,6 +36,9 @@ public sealed record GuardVerdict
     /// <summary>Which model answered (file name, preset or remote model id).</summary>
     public string? ModelId { get; init; }
 
+    /// <summary>Which remote classifier endpoint answered (its base URL); null in process.</summary>
+    public string? Endpoint { get; init; }
+
     /// <summary>Time from the request entering the classifier to the verdict.</summary>
     public TimeSpan Latency { get; init; }
 

@@ -31,6 +31,30 @@ public sealed class LlamaGuardPromptTokenizer
     public static string OmissionMarker(int omittedTokens) =>
         string.Create(CultureInfo.InvariantCulture, $"\n[... {omittedTokens} tokens omitted ...]\n");
 
+    /// <summary>
+    /// Validates <paramref name="request"/>, builds its prompt and tokenizes it into <paramref name="tokenBudget"/>
+    /// tokens: what every classifier does before it decodes (in process) or sends (remote) a check.
+    /// </summary>
+    /// <returns>The prompt, or null with the reason when the request cannot become a Llama Guard prompt.</returns>
+    public (TokenizedPrompt? Prompt, string? Error) Prepare(GuardRequest request, int tokenBudget)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var problems = LlamaGuardPromptBuilder.Validate(request.Conversation, request.Direction, request.Categories);
+        if (problems.Count > 0)
+        {
+            return (null, string.Join(" ", problems));
+        }
+
+        try
+        {
+            return (Tokenize(LlamaGuardPromptBuilder.Build(request.Conversation, request.Direction, request.Categories), tokenBudget), null);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return (null, "The conversation could not be turned into a Llama Guard prompt: " + e.Message);
+        }
+    }
+
     /// <summary>Tokenizes <paramref name="prompt"/> into at most <paramref name="tokenBudget"/> tokens.</summary>
     /// <param name="prompt">The prompt.</param>
     /// <param name="tokenBudget">The most tokens the prompt may have: the context size minus room for the output.</param>

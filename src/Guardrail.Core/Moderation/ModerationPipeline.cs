@@ -261,6 +261,7 @@ public sealed class ModerationPipeline
             PolicyVersion = decision.PolicyHash,
             ShadowAction = decision.Shadow?.Action,
             ClassifierModel = verdict.ModelId,
+            ClassifierEndpoint = verdict.Endpoint,
             ClassificationLatency = verdict.Latency,
             Truncated = verdict.Truncated,
             RequestId = context.RequestId,

@@ -1,4 +1,5 @@
 using Guardrail.Classification;
+using Guardrail.Gateway.Classification.Remote;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Health;
 using Guardrail.LlamaCpp.Classification;
@@ -11,6 +12,8 @@ namespace Guardrail.Gateway.Classification;
 /// The gateway's <see cref="IGuardClassifier"/>: Llama Guard once its model is loaded, a classifier failure before
 /// that (so the policy's <c>on_error</c> decides, and fails closed by default). The model loads on its own thread
 /// after start-up, so <c>/healthz</c> answers while a large model is still loading, and <c>/readyz</c> says which.
+/// With <c>Guardrail:Classifier:Remote:Endpoints</c> set, checks go to that pool of remote Llama Guard servers
+/// instead (<see cref="RemoteClassifierPool"/>), with prompts tokenized here from a vocabulary-only load.
 /// </summary>
 internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService, IDisposable
 {
@@ -25,12 +28,15 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     private readonly ILogger<ClassifierHost> _logger;
     private readonly IHostEnvironment _environment;
     private readonly GuardModelVariant? _configuredVariant;
+    private readonly TimeProvider _time;
     private volatile LlamaGuardClassifier? _classifier;
+    private volatile RemoteClassifierPool? _remote;
     private volatile string _unavailableReason = "The classifier is still loading its model.";
     private Thread? _loader;
 
-    public ClassifierHost(GuardrailOptions options, GatewayReadiness readiness, IHostEnvironment environment, ILoggerFactory loggerFactory)
+    public ClassifierHost(GuardrailOptions options, GatewayReadiness readiness, IHostEnvironment environment, ILoggerFactory loggerFactory, TimeProvider time)
     {
+        _time = time;
         _settings = options.Classifier;
         _readiness = readiness;
         _environment = environment;
@@ -42,22 +48,22 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     }
 
     /// <summary>The loaded model's name (<c>general.name</c> or the file name), or null before it is loaded.</summary>
-    public string? ModelName => _classifier?.ModelName;
+    public string? ModelName => _classifier?.ModelName ?? _remote?.ModelName;
 
     /// <summary>The loaded model's size class (1B, 8B, other), or null before it is loaded.</summary>
-    public string? ModelSizeClass => _classifier?.ModelSizeClass;
+    public string? ModelSizeClass => _classifier?.ModelSizeClass ?? (_remote is null ? null : "other");
 
     /// <summary>
     /// The loaded model's variant (<c>Guardrail:Classifier:Variant</c>, else the file's metadata), which decides the
     /// categories every prompt lists; <see cref="GuardModelVariant.Unknown"/> before a model is loaded.
     /// </summary>
-    public GuardModelVariant Variant => _classifier?.Variant ?? GuardModelVariant.Unknown;
+    public GuardModelVariant Variant => _classifier?.Variant ?? (_remote is null ? null : _configuredVariant) ?? GuardModelVariant.Unknown;
 
     /// <summary>Requests waiting for the classifier.</summary>
     public int QueueDepth => _classifier?.QueueDepth ?? 0;
 
     /// <summary>Tokens of <paramref name="text"/> in the loaded model's Llama 3 vocabulary, or null before a model is loaded.</summary>
-    public int? CountTokens(string text) => _classifier?.CountTokens(text);
+    public int? CountTokens(string text) => _classifier?.CountTokens(text) ?? _remote?.CountTokens(text);
 
     /// <summary>Called as each check leaves the engine's queue for a batch: its tenant (empty for none) and its wait.</summary>
     public Action<string, TimeSpan>? QueueWaitObserver { get; set; }
@@ -68,18 +74,35 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     /// <summary>The engine's counters (batches, tokens prefilled and reused, decode time), or null before a model is loaded.</summary>
     public ClassifierStatistics? Statistics => _classifier?.Statistics;
 
+    /// <summary>Called after each attempt on a remote endpoint: its name, the attempt's time, whether it answered.</summary>
+    public Action<string, TimeSpan, bool>? RemoteAttemptObserver { get; set; }
+
+    /// <summary>The remote endpoints' state now; empty when classification is in process or the pool has not started.</summary>
+    public IReadOnlyList<RemoteClassification.RemoteEndpointStatus> RemoteStatus => _remote?.Classifier.Status ?? [];
+
     /// <summary>A completed task when the model is loaded or failed to load; tests wait on it instead of polling.</summary>
     public Task Loaded => _loadedSource.Task;
 
     private readonly TaskCompletionSource _loadedSource = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ValueTask<GuardVerdict> ClassifyAsync(GuardRequest request, CancellationToken cancellationToken) =>
-        _classifier is { } classifier
-            ? classifier.ClassifyAsync(request, cancellationToken)
-            : ValueTask.FromResult(GuardVerdict.Failed(_unavailableReason));
+        _classifier is { } classifier ? classifier.ClassifyAsync(request, cancellationToken)
+        : _remote is { } remote ? remote.Classifier.ClassifyAsync(request, cancellationToken)
+        : ValueTask.FromResult(GuardVerdict.Failed(_unavailableReason));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (_settings.Remote.IsEnabled)
+        {
+            // Validated at start-up: a tokenizer path is set and ModelPath is not.
+            var tokenizer = Path.GetFullPath(_settings.Remote.TokenizerPath!, _environment.ContentRootPath);
+            _unavailableReason = "The remote classifier pool is still starting.";
+            _readiness.Report(new ReadinessCheck(CheckName, Ready: false, $"Loading the tokenizer {tokenizer}.", []));
+            _loader = new Thread(() => StartRemote(tokenizer)) { IsBackground = true, Name = "llama-guard-loader" };
+            _loader.Start();
+            return Task.CompletedTask;
+        }
+
         if (string.IsNullOrWhiteSpace(_settings.ModelPath))
         {
             _unavailableReason = "No Llama Guard model is configured.";
@@ -105,6 +128,7 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
     {
         _loader?.Join();
         _classifier?.Dispose();
+        _remote?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -126,6 +150,24 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
         TenantWeights = new Dictionary<string, int>(settings.TenantWeights, StringComparer.Ordinal),
         Variant = GuardModelVariant.Find(settings.Variant),
     };
+
+    private void StartRemote(string tokenizerPath)
+    {
+        try
+        {
+            _remote = RemoteClassifierPool.Start(_settings, tokenizerPath, _readiness, CheckName, (endpoint, latency, ok) => RemoteAttemptObserver?.Invoke(endpoint, latency, ok), _loggerFactory, _time);
+        }
+        catch (Exception e) when (e is NativeRuntimeException or LlamaCpp.Gguf.GgufFormatException or LlamaCpp.Inference.LlamaInferenceException or IOException or ArgumentException or NotSupportedException)
+        {
+            _unavailableReason = "The remote classifier's tokenizer failed to load.";
+            LogRemoteStartFailed(_logger, tokenizerPath, e.Message);
+            _readiness.Report(new ReadinessCheck(CheckName, Ready: false, $"Loading the tokenizer {tokenizerPath} failed: {e.Message}", []));
+        }
+        finally
+        {
+            _loadedSource.TrySetResult();
+        }
+    }
 
     private void Load(string path)
     {
@@ -190,6 +232,9 @@ internal sealed partial class ClassifierHost : IGuardClassifier, IHostedService,
 
     [LoggerMessage(EventId = GatewayEventIds.ClassifierLoadFailed, Level = LogLevel.Error, Message = "Loading the Llama Guard model {Path} failed: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = GatewayEventIds.RemoteClassifierStartFailed, Level = LogLevel.Error, Message = "Loading the remote classifier's tokenizer {Path} failed: {Reason}")]
+    private static partial void LogRemoteStartFailed(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = GatewayEventIds.ClassifierVariantWarning, Level = LogLevel.Warning, Message = "Classifier: {Warning}")]
     private static partial void LogVariantWarning(ILogger logger, string warning);

@@ -141,6 +141,18 @@ internal static class GatewayConfigurationValidator
         {
             errors.Add($"{section}:ModelPath '{classifier.ModelPath}' does not exist: name a Llama Guard 3 GGUF file (guardrail model pull llama-guard-3-1b fetches one), or remove the setting.");
         }
+
+        var remote = classifier.Remote;
+        errors.AddRange(remote.Validate($"{section}:Remote"));
+        if (remote.IsEnabled && modelPath is not null)
+        {
+            errors.Add($"{section}:ModelPath is set and so is {section}:Remote:Endpoints: checks go either to a model loaded here or to the remote pool; remove one.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(remote.TokenizerPath) && !File.Exists(Path.GetFullPath(remote.TokenizerPath, contentRoot)))
+        {
+            errors.Add($"{section}:Remote:TokenizerPath '{remote.TokenizerPath}' does not exist: name the Llama Guard 3 GGUF file or llama.cpp's ggml-vocab-llama-bpe.gguf.");
+        }
     }
 
     private static void ValidateLocalBackend(GuardrailOptions options, string contentRoot, List<string> errors)

@@ -1,4 +1,5 @@
 using Guardrail.Auditing;
+using Guardrail.RemoteClassification;
 
 namespace Guardrail.Gateway.Configuration;
 
@@ -331,6 +332,12 @@ public sealed class ClassifierSettings
 
     /// <summary>Round-robin weights of tenants' classifier queues (tenant to weight, 1 to 1000); tenants not named weigh 1.</summary>
     public IDictionary<string, int> TenantWeights { get; init; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A pool of remote Llama Guard servers (<c>Guardrail:Classifier:Remote</c>); when it has endpoints, checks go
+    /// there instead of to a model loaded here, and <see cref="ModelPath"/> must be unset.
+    /// </summary>
+    public RemoteClassifierOptions Remote { get; init; } = new();
 }
 
 /// <summary>Policy and taxonomy files (<c>Guardrail:Policies</c>).</summary>

@@ -131,6 +131,7 @@ public static class GatewayApplication
         services.AddSingleton<IGuardClassifier>(static provider => provider.GetRequiredService<ClassifierHost>());
         services.AddHostedService(static provider => provider.GetRequiredService<ClassifierHost>());
         services.AddSingleton<ClassifierMetrics>();
+        services.AddSingleton<Classification.Remote.RemoteClassifierMetrics>();
         services.AddSingleton<AuditHost>();
         services.TryAddSingleton<IAuditSink>(static provider => provider.GetRequiredService<AuditHost>());
         services.AddSingleton<AuditFailureLog>();

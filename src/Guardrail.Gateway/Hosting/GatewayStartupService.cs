@@ -34,6 +34,7 @@ internal sealed partial class GatewayStartupService : IHostedService
         PrometheusMeterBridge metricsBridge,
         GatewayMetrics gatewayMetrics,
         ClassifierMetrics classifierMetrics,
+        Classification.Remote.RemoteClassifierMetrics remoteClassifierMetrics,
         IEnumerable<VerdictCacheMetrics> cacheMetrics,
         ModerationMetrics moderationMetrics,
         ClassifierHost classifier,
@@ -50,7 +51,7 @@ internal sealed partial class GatewayStartupService : IHostedService
         _managementPort = options.Metrics.ManagementPort;
         _classifier = classifier;
         _policies = policies;
-        _ = (metricsBridge, gatewayMetrics, classifierMetrics, cacheMetrics.ToList(), moderationMetrics);
+        _ = (metricsBridge, gatewayMetrics, classifierMetrics, remoteClassifierMetrics, cacheMetrics.ToList(), moderationMetrics);
         _report = report;
         _readiness = readiness;
         _keys = keys;

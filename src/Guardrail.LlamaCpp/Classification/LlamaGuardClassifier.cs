@@ -198,21 +198,10 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             return ValueTask.FromResult(GuardVerdict.Failed("The classifier has been shut down.", _model.Info.Name));
         }
 
-        var problems = LlamaGuardPromptBuilder.Validate(request.Conversation, request.Direction, request.Categories);
-        if (problems.Count > 0)
+        var (prompt, error) = _promptTokenizer.Prepare(request, _options.ContextSize - _options.MaxOutputTokens);
+        if (prompt is null)
         {
-            return ValueTask.FromResult(GuardVerdict.Failed(string.Join(" ", problems), _model.Info.Name, _time.GetElapsedTime(started)));
-        }
-
-        TokenizedPrompt prompt;
-        try
-        {
-            var built = LlamaGuardPromptBuilder.Build(request.Conversation, request.Direction, request.Categories);
-            prompt = _promptTokenizer.Tokenize(built, _options.ContextSize - _options.MaxOutputTokens);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return ValueTask.FromResult(GuardVerdict.Failed("The conversation could not be turned into a Llama Guard prompt: " + e.Message, _model.Info.Name, _time.GetElapsedTime(started)));
+            return ValueTask.FromResult(GuardVerdict.Failed(error!, _model.Info.Name, _time.GetElapsedTime(started)));
         }
 
         var tenant = request.Tenant ?? string.Empty;

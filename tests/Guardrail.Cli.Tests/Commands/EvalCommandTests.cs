@@ -92,6 +92,55 @@ public sealed class EvalCommandTests : IClassFixture<EvalCommandTests.ShippedSet
     }
 
     [Fact]
+    public async Task Eval_Remote_OnAServeProcessGivesTheInProcessNumbers()
+    {
+        NativeTestRuntime.EnsureInitialized();
+        var model = SyntheticModelCache.GetKeywordGuard(ShippedSetRun.Triggers);
+        await using var server = await Serving.GenerationServer.StartAsync(
+            new Serving.GenerationServerOptions { ModelPath = model, ModelId = "keyword-guard", GpuLayers = 0, ContextSize = 4096, Parallel = 4, Threads = 1 },
+            "http://127.0.0.1:0",
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var output = Path.Combine(_run.Directory.Path, "out-remote");
+
+        var (exit, summary, error) = await Task.Run(() => CliRunner.Run(
+            "eval", "--remote", server.BaseAddress.ToString(), "--tokenizer", model, "--set", SetPath, "--out", output, "--policies", RepositoryRoot.Combine("policies")));
+
+        Assert.True(exit == 0, error);
+        Assert.True(_run.ExitCode == 0, _run.Error);
+        var remote = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "eval.json"))).RootElement;
+        Assert.Contains(server.BaseAddress.ToString().TrimEnd('/'), remote.GetProperty("run").GetProperty("model").GetString(), StringComparison.Ordinal);
+        foreach (var measure in new[] { "precision", "recall", "f1", "false_positive_rate" })
+        {
+            Assert.Equal(_run.Json.GetProperty("overall").GetProperty(measure).ToString(), remote.GetProperty("overall").GetProperty(measure).ToString());
+        }
+
+        var local = _run.Json.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
+        foreach (var item in remote.GetProperty("items").EnumerateArray())
+        {
+            var twin = local[item.GetProperty("id").GetString()!];
+            Assert.Equal(twin.GetProperty("score").GetDouble(), item.GetProperty("score").GetDouble(), 1e-6);
+            Assert.Equal(twin.GetProperty("categories").ToString(), item.GetProperty("categories").ToString());
+        }
+
+        Assert.Contains("items", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_RemoteWithoutTokenizerOrWithModel_IsAUsageError()
+    {
+        var (withoutTokenizer, _, withoutTokenizerError) = CliRunner.Run("eval", "--remote", "http://127.0.0.1:9", "--set", SetPath);
+        var (both, _, bothError) = CliRunner.Run("eval", "--remote", "http://127.0.0.1:9", "--tokenizer", "t.gguf", "--model", "m.gguf", "--set", SetPath);
+        var (notHttp, _, notHttpError) = CliRunner.Run("eval", "--remote", "ftp://guard", "--tokenizer", "t.gguf", "--set", SetPath);
+
+        Assert.NotEqual(0, withoutTokenizer);
+        Assert.Contains("--tokenizer", withoutTokenizerError, StringComparison.Ordinal);
+        Assert.NotEqual(0, both);
+        Assert.Contains("--model and --remote exclude each other", bothError, StringComparison.Ordinal);
+        Assert.NotEqual(0, notHttp);
+        Assert.Contains("not an absolute http or https URL", notHttpError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compare_GuardWithoutOneTrigger_ListsExactlyTheItemsThatChanged()
     {
         // The same guard without 'passport': the two S7 items are now missed and the passport renewal no longer a false alarm.

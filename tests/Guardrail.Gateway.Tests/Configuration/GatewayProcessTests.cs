@@ -74,6 +74,12 @@ public sealed class GatewayProcessTests
         { "Guardrail:Tracing:SampleRatio", "1.5", "Guardrail:Tracing:SampleRatio" },
         { "Guardrail:Tracing:Enabled", "true", "Guardrail:Tracing:Enabled" },
         { "OTEL_EXPORTER_OTLP_ENDPOINT", "not a url", "OTEL_EXPORTER_OTLP_ENDPOINT" },
+        { "Guardrail:Classifier:Remote:Endpoints:0:Url", "guard-0:8080", "Guardrail:Classifier:Remote:Endpoints:0:Url" },
+        { "Guardrail:Classifier:Remote:Endpoints:0:Weight", "0", "Guardrail:Classifier:Remote:Endpoints:0:Weight" },
+        { "Guardrail:Classifier:Remote:AttemptTimeout", "00:00:00", "Guardrail:Classifier:Remote:AttemptTimeout" },
+        { "Guardrail:Classifier:Remote:HealthCheckInterval", "-00:00:01", "Guardrail:Classifier:Remote:HealthCheckInterval" },
+        { "Guardrail:Classifier:Remote:FailureRatio", "2", "Guardrail:Classifier:Remote:FailureRatio" },
+        { "Guardrail:Classifier:Remote:TokenizerPath", "/nonexistent/vocab.gguf", "Guardrail:Classifier:Remote:TokenizerPath" },
     };
 
     [Theory]
