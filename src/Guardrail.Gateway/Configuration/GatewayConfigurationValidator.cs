@@ -57,7 +57,7 @@ internal static class GatewayConfigurationValidator
             ValidateRoutes(proxy.GetSection("Routes"), clusterIds, errors);
         }
 
-        ValidateAuth(options.Auth, errors, warnings);
+        ValidateAuth(options.Auth, contentRoot, errors, warnings);
         ValidateUpstreams(options, clusterIds, errors);
         ValidateMetrics(options.Metrics, errors);
         ValidateUpstreamResilience(options.Upstream, errors);
@@ -237,9 +237,10 @@ internal static class GatewayConfigurationValidator
         }
     }
 
-    private static void ValidateAuth(AuthOptions auth, List<string> errors, List<string> warnings)
+    private static void ValidateAuth(AuthOptions auth, string contentRoot, List<string> errors, List<string> warnings)
     {
-        if (auth.Keys.Count == 0)
+        var keyFile = string.IsNullOrWhiteSpace(auth.KeyFile) ? null : Path.GetFullPath(auth.KeyFile, contentRoot);
+        if (auth.Keys.Count == 0 && keyFile is null)
         {
             if (auth.AllowAnonymous)
             {
@@ -251,8 +252,23 @@ internal static class GatewayConfigurationValidator
             }
         }
 
-        ValidateKeyEntries("Guardrail:Auth:Keys", auth.Keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
-        ValidateKeyEntries("Guardrail:Auth:AdminKeys", auth.AdminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
+        ValidateKeys("Guardrail:Auth", auth.Keys, auth.AdminKeys, errors);
+        if (auth.RotationOverlap < TimeSpan.Zero || auth.RotationOverlap > TimeSpan.FromDays(7))
+        {
+            errors.Add($"Guardrail:Auth:RotationOverlap {auth.RotationOverlap} is outside 0 to 7 days.");
+        }
+
+        if (keyFile is not null)
+        {
+            errors.AddRange(GatewayKeyFile.Read(keyFile).Errors.Select(e => $"Guardrail:Auth:KeyFile: {e}"));
+        }
+    }
+
+    /// <summary>Every problem with a set of client and admin keys, each named by <paramref name="section"/>, the entry's index and field.</summary>
+    public static void ValidateKeys(string section, IList<GatewayKeyOptions> keys, IList<AdminKeyOptions> adminKeys, List<string> errors)
+    {
+        ValidateKeyEntries($"{section}:Keys", keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
+        ValidateKeyEntries($"{section}:AdminKeys", adminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
     }
 
     private static void ValidateKeyEntries(string section, List<(string? Id, string? Tenant, string? Key, string? KeyHash)> keys, bool requireTenant, List<string> errors)

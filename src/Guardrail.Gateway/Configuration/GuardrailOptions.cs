@@ -82,6 +82,21 @@ public sealed class AuthOptions
     /// reused on later starts) for the review page, the admin API and <c>/metrics</c>. Never set this in production.
     /// </summary>
     public string? DevelopmentAdminKeyFile { get; init; }
+
+    /// <summary>
+    /// A JSON file with more keys, <c>{"Keys": [...], "AdminKeys": [...]}</c> (the same entries as <see cref="Keys"/>
+    /// and <see cref="AdminKeys"/>), read at start-up and again whenever the file or its directory changes, so that a
+    /// mounted Kubernetes Secret (whose files are swapped through a <c>..data</c> link) rotates keys without a restart.
+    /// A change that is not valid is logged and the last good keys stay. Relative to the content root. Default none.
+    /// </summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>
+    /// How long a key removed from <see cref="KeyFile"/> keeps working after the change, so that clients can move to
+    /// its successor. Default 0 (a removed key is refused at once); range 0 to 7 days. A key whose
+    /// <c>Expires</c> has passed is refused whatever the overlap.
+    /// </summary>
+    public TimeSpan RotationOverlap { get; init; }
 }
 
 /// <summary>One gateway key (<c>Guardrail:Auth:Keys:N</c>).</summary>
@@ -98,6 +113,9 @@ public sealed class GatewayKeyOptions
 
     /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c> (e.g. <c>printf %s "$KEY" | sha256sum</c>).</summary>
     public string? KeyHash { get; init; }
+
+    /// <summary>When the key stops working (ISO 8601 with an offset, e.g. <c>2027-01-31T00:00:00Z</c>). Default never.</summary>
+    public DateTimeOffset? Expires { get; init; }
 }
 
 /// <summary>Request limits (<c>Guardrail:Limits</c>).</summary>
@@ -186,6 +204,9 @@ public sealed class AdminKeyOptions
 
     /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c>.</summary>
     public string? KeyHash { get; init; }
+
+    /// <summary>When the key stops working (ISO 8601 with an offset). Default never.</summary>
+    public DateTimeOffset? Expires { get; init; }
 }
 
 /// <summary>How the gateway logs (<c>Guardrail:Logging</c>); levels stay under the standard <c>Logging</c> section.</summary>

@@ -75,7 +75,10 @@ public static class GatewayApplication
         }
 
         var developmentKeys = new DevelopmentKeys(developmentKey, developmentAdminKey);
-        var keyStore = new GatewayKeyStore(options.Auth.Keys, options.Auth.AdminKeys, developmentKeys);
+        // The validator has read the key file; this read is what start-up installs, so keys work from the first request.
+        var keyFilePath = string.IsNullOrWhiteSpace(options.Auth.KeyFile) ? null : Path.GetFullPath(options.Auth.KeyFile, builder.Environment.ContentRootPath);
+        var keyFileContent = keyFilePath is null ? null : GatewayKeyFile.Read(keyFilePath).Content
+            ?? throw new GatewayConfigurationException([$"Guardrail:Auth:KeyFile '{keyFilePath}' changed while starting and is no longer valid."]);
 
         // Policies are loaded once here so that start-up fails with every file error and its position.
         var policyOptions = PolicyHost.OptionsFrom(options.Policies, builder.Environment.ContentRootPath, GatewayConfigurationValidator.RequiredPolicyIds(builder.Configuration));
@@ -111,7 +114,22 @@ public static class GatewayApplication
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(keyStore);
+        services.AddSingleton(provider =>
+        {
+            var store = new GatewayKeyStore(options.Auth.Keys, options.Auth.AdminKeys, developmentKeys, provider.GetRequiredService<TimeProvider>());
+            if (keyFileContent is not null)
+            {
+                store.ReplaceFileKeys(keyFileContent.Keys, keyFileContent.AdminKeys, TimeSpan.Zero);
+            }
+
+            return store;
+        });
+        if (keyFilePath is not null)
+        {
+            services.AddSingleton(provider => new GatewayKeyFile(keyFilePath, options.Auth.RotationOverlap, provider.GetRequiredService<GatewayKeyStore>(), provider.GetRequiredService<ILogger<GatewayKeyFile>>()));
+            services.AddHostedService(static provider => provider.GetRequiredService<GatewayKeyFile>());
+        }
+
         services.AddSingleton(developmentKeys);
         services.AddGuardrailAuthentication(options);
         services.AddSingleton<RequestBodyReader>();

@@ -67,6 +67,8 @@ public sealed class GatewayProcessTests
         { "Guardrail:RateLimits:Keys:nobody:TokensPerMinute", "100", "Guardrail:RateLimits:Keys:nobody" },
         { "Guardrail:RateLimits:ReplicaCount", "0", "Guardrail:RateLimits:ReplicaCount" },
         { "Guardrail:LocalBackend:ModelPath", "/nonexistent/llama-3.gguf", "Guardrail:LocalBackend:ModelPath" },
+        { "Guardrail:Auth:KeyFile", "/nonexistent/keys.json", "Guardrail:Auth:KeyFile" },
+        { "Guardrail:Auth:RotationOverlap", "-00:01:00", "Guardrail:Auth:RotationOverlap" },
     };
 
     [Theory]
