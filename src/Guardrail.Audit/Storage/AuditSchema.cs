@@ -76,6 +76,18 @@ internal static class AuditSchema
                 SELECT 'delete', old.seq, old.content WHERE old.content IS NOT NULL;
         END;
         """,
+
+        // 2: the admin-action trail: who listed, read, labelled or exported what, and when.
+        """
+        CREATE TABLE admin_actions (
+            seq INTEGER PRIMARY KEY,
+            time_ticks INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT
+        );
+        CREATE INDEX ix_admin_actions_key ON admin_actions (key_id, seq);
+        """,
     ];
 
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version it found.</summary>

@@ -73,6 +73,18 @@ internal static class PostgresSchema
         CREATE INDEX ix_decisions_categories ON decisions USING gin (category_codes);
         CREATE INDEX ix_decisions_search ON decisions USING gin (search_vector);
         """,
+
+        // 2: the admin-action trail: who listed, read, labelled or exported what, and when.
+        """
+        CREATE TABLE admin_actions (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            time_ticks bigint NOT NULL,
+            key_id text NOT NULL,
+            action text NOT NULL,
+            target text
+        );
+        CREATE INDEX ix_admin_actions_key ON admin_actions (key_id, seq);
+        """,
     ];
 
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version it found.</summary>
