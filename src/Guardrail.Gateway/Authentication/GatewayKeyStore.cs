@@ -127,7 +127,7 @@ internal sealed class GatewayKeyStore
 
         foreach (var key in adminKeys)
         {
-            entries.Add(new Entry(Digest(key.Id, key.Key, key.KeyHash), new GatewayCaller("admin", key.Id!, GatewayKeyKind.Admin), key.Expires));
+            entries.Add(new Entry(Digest(key.Id, key.Key, key.KeyHash), new GatewayCaller("admin", key.Id!, GatewayKeyKind.Admin, AdminScope.From(key.Tenants, key.Roles)), key.Expires));
         }
 
         return entries;

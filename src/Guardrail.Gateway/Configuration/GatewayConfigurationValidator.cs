@@ -94,6 +94,32 @@ internal static class GatewayConfigurationValidator
         LongRange("Guardrail:Limits:MaxRequestBodyBytes", limits.MaxRequestBodyBytes, 1, MaxBodyLimit, "bytes", errors);
         LongRange("Guardrail:Limits:MaxResponseBodyBytes", limits.MaxResponseBodyBytes, 1024, MaxBodyLimit, "bytes", errors);
         Range("Guardrail:Limits:MaxMessages", limits.MaxMessages, 1, 100_000, "messages", errors);
+        TimeRange("Guardrail:Limits:RequestHeadersTimeout", limits.RequestHeadersTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
+        TimeRange("Guardrail:Limits:KeepAliveTimeout", limits.KeepAliveTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), errors);
+        TimeRange("Guardrail:Limits:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
+        Range("Guardrail:Limits:MaxRequestHeadersBytes", limits.MaxRequestHeadersBytes, 1024, 1024 * 1024, "bytes", errors);
+        Range("Guardrail:Limits:MaxRequestHeaderCount", limits.MaxRequestHeaderCount, 1, 1000, "headers", errors);
+        Range("Guardrail:Limits:MaxRequestLineBytes", limits.MaxRequestLineBytes, 256, 64 * 1024, "bytes", errors);
+        LongRange("Guardrail:Limits:MaxConcurrentConnections", limits.MaxConcurrentConnections, 0, 10_000_000, "connections", errors);
+        Range("Guardrail:Limits:Http2MaxStreamsPerConnection", limits.Http2MaxStreamsPerConnection, 1, 1000, "streams", errors);
+        Range("Guardrail:Limits:Http2MaxFrameBytes", limits.Http2MaxFrameBytes, 16 * 1024, (16 * 1024 * 1024) - 1, "bytes", errors);
+        Range("Guardrail:Limits:Http2MaxHeaderFieldBytes", limits.Http2MaxHeaderFieldBytes, 1024, 1024 * 1024, "bytes", errors);
+        Range("Guardrail:Limits:Http2InitialStreamWindowBytes", limits.Http2InitialStreamWindowBytes, 64 * 1024, 16 * 1024 * 1024, "bytes", errors);
+        foreach (var (key, rate) in new[] { ("MinRequestBodyBytesPerSecond", limits.MinRequestBodyBytesPerSecond), ("MinResponseBytesPerSecond", limits.MinResponseBytesPerSecond) })
+        {
+            if (!(rate >= 1 && rate <= 1e9))
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"Guardrail:Limits:{key} is {rate}: set a number of bytes per second from 1 to 1000000000."));
+            }
+        }
+    }
+
+    private static void TimeRange(string key, TimeSpan value, TimeSpan min, TimeSpan max, List<string> errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key} is {value}: set a duration from {min} to {max}.");
+        }
     }
 
     private static void ValidateRateLimits(RateLimitSettings limits, AuthOptions auth, List<string> errors)
@@ -269,6 +295,19 @@ internal static class GatewayConfigurationValidator
     {
         ValidateKeyEntries($"{section}:Keys", keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
         ValidateKeyEntries($"{section}:AdminKeys", adminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
+        for (var i = 0; i < adminKeys.Count; i++)
+        {
+            var path = string.Create(CultureInfo.InvariantCulture, $"{section}:AdminKeys:{i}");
+            if (adminKeys[i].Tenants.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"{path}:Tenants has an empty entry: name each tenant, or leave Tenants out for every tenant.");
+            }
+
+            if (adminKeys[i].Roles.Any(r => !Enum.IsDefined(r)))
+            {
+                errors.Add($"{path}:Roles has a value that is not a role: use Read, Label or Export.");
+            }
+        }
     }
 
     private static void ValidateKeyEntries(string section, List<(string? Id, string? Tenant, string? Key, string? KeyHash)> keys, bool requireTenant, List<string> errors)

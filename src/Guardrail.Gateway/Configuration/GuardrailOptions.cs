@@ -132,6 +132,51 @@ public sealed class LimitsOptions
     /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>). Range 1 KiB to 1 GiB.
     /// </summary>
     public long MaxResponseBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Time a client has to send all request headers; a slower one is closed (slowloris). Default 30 s; range 1 s to 5 minutes.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an idle keep-alive connection stays open. Default 130 s; range 1 s to 1 hour.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>Largest total size of a request's headers, in bytes (431 beyond). Default 32 KiB; range 1 KiB to 1 MiB.</summary>
+    public int MaxRequestHeadersBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Most headers in a request (431 beyond). Default 100; range 1 to 1000.</summary>
+    public int MaxRequestHeaderCount { get; init; } = 100;
+
+    /// <summary>Longest HTTP/1.1 request line (method, target, version), in bytes (414 beyond). Default 8 KiB; range 256 bytes to 64 KiB.</summary>
+    public int MaxRequestLineBytes { get; init; } = 8 * 1024;
+
+    /// <summary>
+    /// Slowest a request body may arrive, in bytes per second averaged after <see cref="MinDataRateGracePeriod"/>; a
+    /// client trickling its body slower is cut off (408). Default 240; range 1 to 1e9.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+
+    /// <summary>
+    /// Slowest a client may read a response, in bytes per second after <see cref="MinDataRateGracePeriod"/>; a client
+    /// that stops reading a stream is disconnected, which cancels its classifier work. Default 240; range 1 to 1e9.
+    /// </summary>
+    public double MinResponseBytesPerSecond { get; init; } = 240;
+
+    /// <summary>How long a slow body or reader is tolerated before the minimum rates apply. Default 5 s; range 1 s to 5 minutes.</summary>
+    public TimeSpan MinDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most open connections (upgraded ones included); further ones are refused. Default 0: no limit; range 0 to 10 million.</summary>
+    public long MaxConcurrentConnections { get; init; }
+
+    /// <summary>Most concurrent HTTP/2 streams per connection. Default 100; range 1 to 1000.</summary>
+    public int Http2MaxStreamsPerConnection { get; init; } = 100;
+
+    /// <summary>Largest HTTP/2 frame payload accepted, in bytes. Default 16 KiB; range 16 KiB to 16 MiB - 1 (RFC 9113).</summary>
+    public int Http2MaxFrameBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Largest HTTP/2 header field (after HPACK decoding), in bytes. Default 16 KiB; range 1 KiB to 1 MiB.</summary>
+    public int Http2MaxHeaderFieldBytes { get; init; } = 16 * 1024;
+
+    /// <summary>How much an HTTP/2 client may send on one stream before the gateway reads it, in bytes (bounds per-stream buffering). Default 768 KiB; range 64 KiB to 16 MiB.</summary>
+    public int Http2InitialStreamWindowBytes { get; init; } = 768 * 1024;
 }
 
 /// <summary>
@@ -207,6 +252,15 @@ public sealed class AdminKeyOptions
 
     /// <summary>When the key stops working (ISO 8601 with an offset). Default never.</summary>
     public DateTimeOffset? Expires { get; init; }
+
+    /// <summary>The tenants whose decisions this key sees on the admin API and the review page. Default empty: every tenant.</summary>
+    public IList<string> Tenants { get; init; } = [];
+
+    /// <summary>
+    /// What this key may do: <c>Read</c> (list, read, count decisions), <c>Label</c>, <c>Export</c>. Default empty:
+    /// every role. Only a key with neither tenants nor roles set may list the admin-action trail.
+    /// </summary>
+    public IList<Authentication.AdminRole> Roles { get; init; } = [];
 }
 
 /// <summary>How the gateway logs (<c>Guardrail:Logging</c>); levels stay under the standard <c>Logging</c> section.</summary>

@@ -106,11 +106,7 @@ public static class GatewayApplication
             });
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => KestrelLimits.Apply(kestrel, options.Limits));
 
         var services = builder.Services;
         services.AddSingleton(options);
