@@ -57,7 +57,7 @@ internal static class GatewayConfigurationValidator
             ValidateRoutes(proxy.GetSection("Routes"), clusterIds, errors);
         }
 
-        ValidateAuth(options.Auth, contentRoot, errors, warnings);
+        var keyFileIds = ValidateAuth(options.Auth, contentRoot, errors, warnings);
         ValidateUpstreams(options, clusterIds, errors);
         ValidateMetrics(options.Metrics, errors);
         ValidateUpstreamResilience(options.Upstream, errors);
@@ -65,7 +65,7 @@ internal static class GatewayConfigurationValidator
         ValidateClassifierVariant(options.Classifier, errors);
 
         ValidateLimits(options.Limits, errors);
-        ValidateRateLimits(options.RateLimits, options.Auth, errors);
+        ValidateRateLimits(options.RateLimits, options.Auth, keyFileIds, errors);
         ValidateClassifier(options.Classifier, contentRoot, errors);
         ValidateLocalBackend(options, contentRoot, errors);
         ValidateAudit(options.Audit, contentRoot, errors);
@@ -96,7 +96,7 @@ internal static class GatewayConfigurationValidator
         Range("Guardrail:Limits:MaxMessages", limits.MaxMessages, 1, 100_000, "messages", errors);
         TimeRange("Guardrail:Limits:RequestHeadersTimeout", limits.RequestHeadersTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
         TimeRange("Guardrail:Limits:KeepAliveTimeout", limits.KeepAliveTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), errors);
-        TimeRange("Guardrail:Limits:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
+        TimeRange("Guardrail:Limits:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5), errors);
         Range("Guardrail:Limits:MaxRequestHeadersBytes", limits.MaxRequestHeadersBytes, 1024, 1024 * 1024, "bytes", errors);
         Range("Guardrail:Limits:MaxRequestHeaderCount", limits.MaxRequestHeaderCount, 1, 1000, "headers", errors);
         Range("Guardrail:Limits:MaxRequestLineBytes", limits.MaxRequestLineBytes, 256, 64 * 1024, "bytes", errors);
@@ -122,17 +122,17 @@ internal static class GatewayConfigurationValidator
         }
     }
 
-    private static void ValidateRateLimits(RateLimitSettings limits, AuthOptions auth, List<string> errors)
+    private static void ValidateRateLimits(RateLimitSettings limits, AuthOptions auth, IReadOnlyList<string> keyFileIds, List<string> errors)
     {
         const string section = "Guardrail:RateLimits";
         Range($"{section}:ReplicaCount", limits.ReplicaCount, 1, 1000, "replicas", errors);
         ValidateRateLimitRule($"{section}:Default", limits.Default, errors);
-        var keyIds = auth.Keys.Select(static key => key.Id).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var keyIds = auth.Keys.Select(static key => key.Id).OfType<string>().Concat(keyFileIds).ToHashSet(StringComparer.Ordinal);
         foreach (var (id, rule) in limits.Keys)
         {
             if (!keyIds.Contains(id))
             {
-                errors.Add($"{section}:Keys:{id} names no key: use an Id from Guardrail:Auth:Keys.");
+                errors.Add($"{section}:Keys:{id} names no key: use an Id from Guardrail:Auth:Keys or the key file.");
             }
 
             ValidateRateLimitRule($"{section}:Keys:{id}", rule, errors);
@@ -263,7 +263,8 @@ internal static class GatewayConfigurationValidator
         }
     }
 
-    private static void ValidateAuth(AuthOptions auth, string contentRoot, List<string> errors, List<string> warnings)
+    /// <returns>The client key ids in <c>Guardrail:Auth:KeyFile</c> (empty when there is none).</returns>
+    private static IReadOnlyList<string> ValidateAuth(AuthOptions auth, string contentRoot, List<string> errors, List<string> warnings)
     {
         var keyFile = string.IsNullOrWhiteSpace(auth.KeyFile) ? null : Path.GetFullPath(auth.KeyFile, contentRoot);
         if (auth.Keys.Count == 0 && keyFile is null)
@@ -284,10 +285,14 @@ internal static class GatewayConfigurationValidator
             errors.Add($"Guardrail:Auth:RotationOverlap {auth.RotationOverlap} is outside 0 to 7 days.");
         }
 
-        if (keyFile is not null)
+        if (keyFile is null)
         {
-            errors.AddRange(GatewayKeyFile.Read(keyFile).Errors.Select(e => $"Guardrail:Auth:KeyFile: {e}"));
+            return [];
         }
+
+        var read = GatewayKeyFile.Read(keyFile);
+        errors.AddRange(read.Errors.Select(e => $"Guardrail:Auth:KeyFile: {e}"));
+        return read.Content?.Keys.Select(static key => key.Id).OfType<string>().ToList() ?? [];
     }
 
     /// <summary>Every problem with a set of client and admin keys, each named by <paramref name="section"/>, the entry's index and field.</summary>

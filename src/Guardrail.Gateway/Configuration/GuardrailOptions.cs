@@ -160,7 +160,7 @@ public sealed class LimitsOptions
     /// </summary>
     public double MinResponseBytesPerSecond { get; init; } = 240;
 
-    /// <summary>How long a slow body or reader is tolerated before the minimum rates apply. Default 5 s; range 1 s to 5 minutes.</summary>
+    /// <summary>How long a slow body or reader is tolerated before the minimum rates apply. Default 5 s; range 2 s (Kestrel needs more than its 1 s heartbeat) to 5 minutes.</summary>
     public TimeSpan MinDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Most open connections (upgraded ones included); further ones are refused. Default 0: no limit; range 0 to 10 million.</summary>
