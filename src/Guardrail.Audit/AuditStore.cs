@@ -122,6 +122,12 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
         }
 
         var stored = ContentRetentionApplier.Apply(record, Options.ContentRetention);
+        if (durability == AuditDurability.BestEffort)
+        {
+            _writer.TryEnqueueBestEffort(new PendingAuditWrite(stored, Committed: null));
+            return;
+        }
+
         var committed = durability == AuditDurability.Full
             ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
             : null;
@@ -484,9 +490,14 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
 
         Required(record.Tenant, "tenant");
         Required(record.Route, "route");
-        Required(record.Model, "model");
-        Required(record.PolicyId, "policy id");
-        Required(record.PolicyVersion, "policy version");
+        if (AuditRecordRules.NeedsModelAndPolicy(record))
+        {
+            Required(record.Model, "model");
+            Required(record.PolicyId, "policy id");
+            Required(record.PolicyVersion, "policy version");
+        }
+
+        errors.AddRange(AuditRecordRules.Problems(record));
         if (record.Categories is null || record.Categories.Any(string.IsNullOrEmpty))
         {
             errors.Add("categories must not be null or hold empty codes.");

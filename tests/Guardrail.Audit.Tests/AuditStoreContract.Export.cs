@@ -57,7 +57,10 @@ public abstract partial class AuditStoreContract
         Assert.Equal("ana", root.GetProperty("reviewer").GetString());
         Assert.Equal("missed, see ticket 9", root.GetProperty("label_note").GetString());
         Assert.Equal(record.LabelledAt, root.GetProperty("labelled_at").GetDateTimeOffset());
-        Assert.Equal(28, root.EnumerateObject().Count());
+        Assert.Equal(record.TraceId, root.GetProperty("trace_id").GetString());
+        Assert.Equal(record.ClassifierEndpoint, root.GetProperty("classifier_endpoint").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("refusal").ValueKind);
+        Assert.Equal(31, root.EnumerateObject().Count());
     }
 
     [Fact]

@@ -76,7 +76,8 @@ public abstract partial class AuditStoreContract : IAsyncLifetime
         var sample = AuditRecords.Full();
         foreach (var property in typeof(AuditRecord).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (property.Name == nameof(AuditRecord.ContentHash))
+            // A refusal belongs only to a record that was never checked: Refused() carries it (see its round trip).
+            if (property.Name is nameof(AuditRecord.ContentHash) or nameof(AuditRecord.Refusal))
             {
                 continue;
             }
@@ -90,6 +91,77 @@ public abstract partial class AuditStoreContract : IAsyncLifetime
                 Assert.False(Equals(value, Activator.CreateInstance(type)), $"{property.Name} holds its default");
             }
         }
+    }
+
+    [Fact]
+    public async Task WriteAsync_RefusedBeforeAnyCheck_RoundTripsWithoutModelPolicyOrContent()
+    {
+        var written = AuditRecords.Refused(kind: "tokens");
+        await using (var store = await OpenStoreAsync())
+        {
+            await store.WriteAsync(written, AuditDurability.Full, CancellationToken.None);
+        }
+
+        await using var reopened = await OpenStoreAsync();
+        var read = await reopened.GetAsync(written.Id, CancellationToken.None);
+
+        Assert.NotNull(read);
+        Assert.Equal(GuardOutcome.NotChecked, read.Verdict);
+        Assert.Equal(ModerationAction.Block, read.Action);
+        Assert.Equal("rate_limit:tokens", read.Refusal);
+        Assert.Equal("", read.Model);
+        Assert.Equal("", read.PolicyId);
+        Assert.Null(read.Content);
+        Assert.Equal(written.TraceId, read.TraceId);
+    }
+
+    [Theory]
+    [InlineData("refusal without not_checked")]
+    [InlineData("not_checked without refusal")]
+    [InlineData("bad trace id")]
+    [InlineData("checked record without model")]
+    public async Task WriteAsync_InconsistentNewFields_AreRefusedWithTheProblem(string problem)
+    {
+        var record = problem switch
+        {
+            "refusal without not_checked" => AuditRecords.Simple() with { Refusal = "rate_limit:requests" },
+            "not_checked without refusal" => AuditRecords.Refused() with { Refusal = null },
+            "bad trace id" => AuditRecords.Simple() with { TraceId = "not-a-trace" },
+            _ => AuditRecords.Simple() with { Model = "" },
+        };
+        await using var store = await OpenStoreAsync();
+
+        var error = await Assert.ThrowsAsync<AuditValidationException>(async () => await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None));
+
+        Assert.Contains(problem switch
+        {
+            "bad trace id" => "trace id",
+            "checked record without model" => "model is required",
+            _ => "not_checked",
+        }, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByTraceIdEndpointRefusalAndNotChecked_FindsExactlyThose()
+    {
+        var traced = AuditRecords.Full();
+        var refused = AuditRecords.Refused(kind: "tokens");
+        var plain = AuditRecords.Simple();
+        await using var store = await OpenStoreAsync();
+        foreach (var record in new[] { traced, refused, plain })
+        {
+            await store.WriteAsync(record, AuditDurability.Full, CancellationToken.None);
+        }
+
+        async Task<string[]> Ids(AuditQuery query) =>
+            [.. (await store.QueryAsync(query, CancellationToken.None)).Records.Select(r => r.Id)];
+
+        Assert.Equal([traced.Id], await Ids(new AuditQuery { TraceId = traced.TraceId!.ToUpperInvariant() }));
+        Assert.Equal([traced.Id], await Ids(new AuditQuery { ClassifierEndpoint = traced.ClassifierEndpoint }));
+        Assert.Equal([refused.Id], await Ids(new AuditQuery { Refusal = "rate_limit:tokens" }));
+        Assert.Equal([refused.Id], await Ids(new AuditQuery { Verdict = GuardOutcome.NotChecked }));
+        Assert.Empty(await Ids(new AuditQuery { Refusal = "rate_limit:requests" }));
+        await Assert.ThrowsAsync<AuditValidationException>(() => store.QueryAsync(new AuditQuery { TraceId = "xyz" }, CancellationToken.None));
     }
 
     [Fact]

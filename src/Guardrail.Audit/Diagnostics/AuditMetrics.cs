@@ -15,6 +15,7 @@ internal sealed class AuditMetrics : IDisposable
     private readonly Counter<long> _writeErrors;
     private readonly Counter<long> _queueFull;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _dropped;
     private readonly Counter<long> _purged;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _commitDuration;
@@ -23,6 +24,7 @@ internal sealed class AuditMetrics : IDisposable
     private long _writeErrorCount;
     private long _queueFullCount;
     private long _rejectedCount;
+    private long _droppedCount;
     private long _purgedCount;
     private long _batchCount;
     private int _largestBatch;
@@ -43,6 +45,8 @@ internal sealed class AuditMetrics : IDisposable
             description: "Writes that found the audit queue full and had to wait.");
         _rejected = _meter.CreateCounter<long>("guardrail_audit_rejected_total", unit: "{record}",
             description: "Writes refused because the audit queue stayed full for the whole enqueue timeout.");
+        _dropped = _meter.CreateCounter<long>("guardrail_audit_dropped_total", unit: "{record}",
+            description: "Best-effort records (requests refused before any check) not written because the audit queue was half full.");
         _purged = _meter.CreateCounter<long>("guardrail_audit_records_purged_total", unit: "{record}",
             description: "Audit records deleted by retention.");
         _batchSize = _meter.CreateHistogram<int>("guardrail_audit_batch_size", unit: "{record}",
@@ -56,6 +60,7 @@ internal sealed class AuditMetrics : IDisposable
         _writeErrors.Add(0);
         _queueFull.Add(0);
         _rejected.Add(0);
+        _dropped.Add(0);
         _purged.Add(0);
     }
 
@@ -101,6 +106,12 @@ internal sealed class AuditMetrics : IDisposable
         _rejected.Add(1);
     }
 
+    public void Dropped()
+    {
+        Interlocked.Increment(ref _droppedCount);
+        _dropped.Add(1);
+    }
+
     public void Purged(long count)
     {
         Interlocked.Add(ref _purgedCount, count);
@@ -115,6 +126,7 @@ internal sealed class AuditMetrics : IDisposable
         WriteErrors = Interlocked.Read(ref _writeErrorCount),
         QueueFullEvents = Interlocked.Read(ref _queueFullCount),
         Rejected = Interlocked.Read(ref _rejectedCount),
+        Dropped = Interlocked.Read(ref _droppedCount),
         Batches = Interlocked.Read(ref _batchCount),
         LargestBatch = Volatile.Read(ref _largestBatch),
         RecordsPurged = Interlocked.Read(ref _purgedCount),

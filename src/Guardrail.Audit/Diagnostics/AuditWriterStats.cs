@@ -21,6 +21,9 @@ public sealed record AuditWriterStats
     public long Rejected { get; init; }
 
     /// <summary>Transactions committed.</summary>
+    /// <summary>Best-effort records not written because the queue was half full.</summary>
+    public long Dropped { get; init; }
+
     public long Batches { get; init; }
 
     public int LargestBatch { get; init; }

@@ -18,7 +18,8 @@ internal static class AuditCsvWriter
         "id", "time", "tenant", "key_id", "route", "model", "direction", "verdict", "action", "categories",
         "unsafe_probability", "threshold", "policy_id", "policy_version", "shadow_action", "classifier_model",
         "classification_latency_ms", "cache_hit", "truncated", "request_id", "content", "content_retention",
-        "content_hash", "label", "label_categories", "reviewer", "label_note", "labelled_at",
+        "content_hash", "label", "label_categories", "reviewer", "label_note", "labelled_at", "trace_id",
+        "classifier_endpoint", "refusal",
     ];
 
     public static Task WriteHeaderAsync(TextWriter output, CancellationToken cancellationToken) =>
@@ -56,6 +57,9 @@ internal static class AuditCsvWriter
             Text(r.Reviewer),
             Text(r.LabelNote),
             r.LabelledAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "",
+            Text(r.TraceId),
+            Text(r.ClassifierEndpoint),
+            Text(r.Refusal),
         ];
         return WriteRowAsync(output, fields, cancellationToken);
     }

@@ -64,6 +64,9 @@ public static class AuditJsonLinesWriter
         json.WriteBoolean("cache_hit", r.CacheHit);
         json.WriteBoolean("truncated", r.Truncated);
         WriteNullable(json, "request_id", r.RequestId);
+        WriteNullable(json, "trace_id", r.TraceId);
+        WriteNullable(json, "classifier_endpoint", r.ClassifierEndpoint);
+        WriteNullable(json, "refusal", r.Refusal);
         WriteNullable(json, "content", r.Content);
         WriteNullable(json, "content_retention", r.ContentRetention?.ToWire());
         WriteNullable(json, "content_hash", r.ContentHash);

@@ -52,7 +52,8 @@ internal static class EvaluationSetWriter
 
     internal static bool TryDeriveExpected(AuditRecord r, AuditLabel label, out GuardOutcome verdict, out IReadOnlyList<string> categories)
     {
-        switch (label)
+        // A request refused before any check (a rate limit) has nothing to evaluate a classifier on.
+        switch (r.Verdict == GuardOutcome.NotChecked ? default(AuditLabel?) : label)
         {
             case AuditLabel.Confirmed when r.Verdict != GuardOutcome.Error:
                 verdict = r.Verdict;

@@ -44,6 +44,15 @@ public sealed record AuditQuery
 
     public string? PolicyId { get; init; }
 
+    /// <summary>The W3C trace id of the request (32 hex digits).</summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>The remote classifier endpoint that answered.</summary>
+    public string? ClassifierEndpoint { get; init; }
+
+    /// <summary>Why a request was refused before any check (such as <c>rate_limit:tokens</c>).</summary>
+    public string? Refusal { get; init; }
+
     public AuditLabel? Label { get; init; }
 
     /// <summary>Only decisions no reviewer has labelled yet.</summary>
@@ -79,6 +88,11 @@ public sealed record AuditQuery
         if (Label is not null && UnlabelledOnly)
         {
             errors.Add("label and unlabelled-only exclude each other: choose one.");
+        }
+
+        if (TraceId is not null && !AuditRecordRules.IsTraceId(TraceId))
+        {
+            errors.Add($"trace_id '{TraceId}' is not a trace id: use its 32 hexadecimal digits.");
         }
 
         if (After is not null && !AuditIdGenerator.TryGetTime(After, out _))

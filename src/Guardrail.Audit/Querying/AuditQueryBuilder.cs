@@ -84,6 +84,21 @@ internal static class AuditQueryBuilder
             Add("d.policy_id = @policy", "@policy", policy);
         }
 
+        if (query.TraceId is { } traceId)
+        {
+            Add("d.trace_id = @trace_id", "@trace_id", traceId.ToLowerInvariant());
+        }
+
+        if (query.ClassifierEndpoint is { } endpoint)
+        {
+            Add("d.classifier_endpoint = @classifier_endpoint", "@classifier_endpoint", endpoint);
+        }
+
+        if (query.Refusal is { } refusal)
+        {
+            Add("d.refusal = @refusal", "@refusal", refusal);
+        }
+
         if (query.Label is { } label)
         {
             Add("d.label = @label", "@label", label.ToWire());

@@ -35,7 +35,7 @@ public static class AuditQueryParser
 
     // Canonical names are the query string's; the CLI's are derived from them (Spell).
     private static readonly string[] FilterNames =
-        [SinceName, UntilName, "tenant", "key_id", "route", "model", "direction", "action", "verdict", "category", "policy", LabelName, UnlabelledName, "search"];
+        [SinceName, UntilName, "tenant", "key_id", "route", "model", "direction", "action", "verdict", "category", "policy", "trace_id", "classifier_endpoint", "refusal", LabelName, UnlabelledName, "search"];
 
     private static readonly string[] ListNames = [.. FilterNames, AfterName, LimitName, SortName];
 
@@ -96,9 +96,12 @@ public static class AuditQueryParser
             Model = reader.Text("model"),
             Direction = reader.Choice("direction", "prompt, response", AuditNames.TryParseDirection(reader.Text("direction"), out var direction)) ? direction : null,
             Action = reader.Choice("action", "allow, flag, block", AuditNames.TryParseAction(reader.Text("action"), out var action)) ? action : null,
-            Verdict = reader.Choice("verdict", "safe, unsafe, error", AuditNames.TryParseVerdict(reader.Text("verdict"), out var verdict)) ? verdict : null,
+            Verdict = reader.Choice("verdict", "safe, unsafe, error, not_checked", AuditNames.TryParseVerdict(reader.Text("verdict"), out var verdict)) ? verdict : null,
             Category = reader.Category("category"),
             PolicyId = reader.Text("policy"),
+            TraceId = reader.Text("trace_id"),
+            ClassifierEndpoint = reader.Text("classifier_endpoint"),
+            Refusal = reader.Text("refusal"),
             Search = reader.Text("search"),
         };
 

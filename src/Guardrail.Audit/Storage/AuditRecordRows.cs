@@ -15,7 +15,7 @@ internal static class AuditRecordRows
         "d.id, d.time_ticks, d.tenant, d.key_id, d.route, d.model, d.direction, d.verdict, d.action, d.categories, " +
         "d.unsafe_probability, d.threshold, d.policy_id, d.policy_version, d.shadow_action, d.classifier_model, " +
         "d.latency_ticks, d.cache_hit, d.truncated, d.request_id, d.content, d.content_retention, d.content_hash, " +
-        "d.label, d.label_categories, d.reviewer, d.label_note, d.labelled_at_ticks";
+        "d.label, d.label_categories, d.reviewer, d.label_note, d.labelled_at_ticks, d.trace_id, d.classifier_endpoint, d.refusal";
 
     /// <summary>The stored columns, in the order of <see cref="SelectColumns"/> and <see cref="Values"/>.</summary>
     public static readonly string[] Columns =
@@ -23,7 +23,8 @@ internal static class AuditRecordRows
         "id", "time_ticks", "tenant", "key_id", "route", "model", "direction", "verdict", "action", "categories",
         "unsafe_probability", "threshold", "policy_id", "policy_version", "shadow_action", "classifier_model",
         "latency_ticks", "cache_hit", "truncated", "request_id", "content", "content_retention", "content_hash",
-        "label", "label_categories", "reviewer", "label_note", "labelled_at_ticks",
+        "label", "label_categories", "reviewer", "label_note", "labelled_at_ticks", "trace_id", "classifier_endpoint",
+        "refusal",
     ];
 
     /// <summary>The column values of a record already reduced by its retention mode, in <see cref="Columns"/> order:
@@ -59,6 +60,9 @@ internal static class AuditRecordRows
         (object?)record.Reviewer ?? DBNull.Value,
         (object?)record.LabelNote ?? DBNull.Value,
         record.LabelledAt is { } at ? at.UtcTicks : DBNull.Value,
+        (object?)record.TraceId ?? DBNull.Value,
+        (object?)record.ClassifierEndpoint ?? DBNull.Value,
+        (object?)record.Refusal ?? DBNull.Value,
     ];
 
     /// <summary>Reads the row at the reader's position; columns as in <see cref="SelectColumns"/>.</summary>
@@ -92,6 +96,9 @@ internal static class AuditRecordRows
         Reviewer = NullableString(reader, 25),
         LabelNote = NullableString(reader, 26),
         LabelledAt = reader.IsDBNull(27) ? null : new DateTimeOffset(reader.GetInt64(27), TimeSpan.Zero),
+        TraceId = NullableString(reader, 28),
+        ClassifierEndpoint = NullableString(reader, 29),
+        Refusal = NullableString(reader, 30),
     };
 
     private delegate bool TryParser<T>(string? text, out T value);

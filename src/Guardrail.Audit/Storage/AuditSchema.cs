@@ -77,7 +77,16 @@ internal static class AuditSchema
         END;
         """,
 
-        // 2: the admin-action trail: who listed, read, labelled or exported what, and when.
+        // 2: the request's trace id, the remote classifier endpoint that answered, and why a request was refused
+        // before any check (a rate limit).
+        """
+        ALTER TABLE decisions ADD COLUMN trace_id TEXT;
+        ALTER TABLE decisions ADD COLUMN classifier_endpoint TEXT;
+        ALTER TABLE decisions ADD COLUMN refusal TEXT;
+        CREATE INDEX ix_decisions_trace ON decisions (trace_id) WHERE trace_id IS NOT NULL;
+        """,
+
+        // 3: the admin-action trail: who listed, read, labelled or exported what, and when.
         """
         CREATE TABLE admin_actions (
             seq INTEGER PRIMARY KEY,
@@ -92,7 +101,10 @@ internal static class AuditSchema
 
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version it found.</summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer build.</exception>
-    public static int Migrate(SqliteConnection connection)
+    public static int Migrate(SqliteConnection connection) => Migrate(connection, CurrentVersion);
+
+    /// <summary>Brings the database to <paramref name="targetVersion"/> (tests make older databases with it).</summary>
+    internal static int Migrate(SqliteConnection connection, int targetVersion)
     {
         var found = ReadVersion(connection);
         if (found > CurrentVersion)
@@ -102,7 +114,7 @@ internal static class AuditSchema
                 "Run a Guardrail version at least as new as the one that wrote it.");
         }
 
-        for (var version = found + 1; version <= CurrentVersion; version++)
+        for (var version = found + 1; version <= targetVersion; version++)
         {
             using var transaction = connection.BeginTransaction();
             using var command = connection.CreateCommand();

@@ -74,7 +74,16 @@ internal static class PostgresSchema
         CREATE INDEX ix_decisions_search ON decisions USING gin (search_vector);
         """,
 
-        // 2: the admin-action trail: who listed, read, labelled or exported what, and when.
+        // 2: the request's trace id, the remote classifier endpoint that answered, and why a request was refused
+        // before any check (a rate limit).
+        """
+        ALTER TABLE decisions ADD COLUMN trace_id text;
+        ALTER TABLE decisions ADD COLUMN classifier_endpoint text;
+        ALTER TABLE decisions ADD COLUMN refusal text;
+        CREATE INDEX ix_decisions_trace ON decisions (trace_id) WHERE trace_id IS NOT NULL;
+        """,
+
+        // 3: the admin-action trail: who listed, read, labelled or exported what, and when.
         """
         CREATE TABLE admin_actions (
             seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

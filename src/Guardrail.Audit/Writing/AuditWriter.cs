@@ -59,6 +59,19 @@ internal sealed class AuditWriter : IAsyncDisposable
 
     public int QueueDepth => _queue.Reader.Count;
 
+    /// <summary>Queues a write only while the queue is less than half full, never waiting; false when it was dropped
+    /// (counted). The other half stays for decisions.</summary>
+    public bool TryEnqueueBestEffort(PendingAuditWrite write)
+    {
+        if (_queue.Reader.Count < _capacity / 2 && _queue.Writer.TryWrite(write))
+        {
+            return true;
+        }
+
+        _metrics.Dropped();
+        return false;
+    }
+
     /// <summary>Queues a write, waiting up to the enqueue timeout for room.</summary>
     public async ValueTask EnqueueAsync(PendingAuditWrite write, CancellationToken cancellationToken)
     {

@@ -388,6 +388,12 @@ internal static class AuditCommands
         Line("route", r.Route);
         Line("model", r.Model);
         Line("request id", r.RequestId);
+        Line("trace id", r.TraceId);
+        if (r.Refusal is not null)
+        {
+            Line("refused by", r.Refusal);
+        }
+
         Line("direction", r.Direction.ToWire());
         Line("verdict", r.Verdict.ToWire());
         Line("action", r.Action.ToWire());
@@ -396,7 +402,7 @@ internal static class AuditCommands
         Line("threshold", r.Threshold.ToString("0.0000", CultureInfo.InvariantCulture));
         Line("policy", $"{r.PolicyId} ({r.PolicyVersion})");
         Line("shadow action", r.ShadowAction?.ToWire());
-        Line("classifier", r.ClassifierModel);
+        Line("classifier", r.ClassifierEndpoint is null ? r.ClassifierModel : $"{r.ClassifierModel} at {r.ClassifierEndpoint}");
         Line("latency", r.ClassificationLatency.TotalMilliseconds.ToString("0.0 'ms'", CultureInfo.InvariantCulture));
         Line("cache hit", r.CacheHit ? "yes" : "no");
         Line("truncated", r.Truncated ? "yes" : "no");

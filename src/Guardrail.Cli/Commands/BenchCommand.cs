@@ -86,7 +86,7 @@ internal static class BenchCommand
                 return 1;
             }
         });
-        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, GenerateBenchmark.Create(loggerFactory), FairnessBench.Create(loggerFactory) };
+        return new Command("bench", "Benchmarks (numbers, not tests).") { classify, ChatBench.Create(loggerFactory), GenerateBenchmark.Create(loggerFactory), FairnessBench.Create(loggerFactory) };
     }
 
     private static async Task<int> RunAsync(
@@ -211,13 +211,12 @@ internal static class BenchCommand
     internal static List<Conversation> Conversations(int count, int seed)
     {
         var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(_ =>
-        {
-            var length = random.Next(20, 61);
-            var text = string.Join(' ', Enumerable.Range(0, length).Select(_ => Words[random.Next(Words.Length)]));
-            return new ConversationBuilder().AddUser(text).Build();
-        })];
+        return [.. Enumerable.Range(0, count).Select(_ => new ConversationBuilder().AddUser(Sentence(random)).Build())];
     }
+
+    /// <summary>20 to 60 everyday words: a message the benchmarks' conversations are made of.</summary>
+    internal static string Sentence(Random random) =>
+        string.Join(' ', Enumerable.Range(0, random.Next(20, 61)).Select(_ => Words[random.Next(Words.Length)]));
 
     internal static GuardRequest Request(Conversation conversation, IReadOnlyList<HazardCategory> categories, string? tenant = null) =>
         new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = categories, Tenant = tenant };

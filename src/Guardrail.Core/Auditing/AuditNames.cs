@@ -21,6 +21,7 @@ public static class AuditNames
         GuardOutcome.Safe => "safe",
         GuardOutcome.Unsafe => "unsafe",
         GuardOutcome.Error => "error",
+        GuardOutcome.NotChecked => "not_checked",
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, message: null),
     };
 

@@ -64,6 +64,17 @@ public sealed record AuditRecord
 
     public string? RequestId { get; init; }
 
+    /// <summary>The W3C trace id (32 lower-case hex digits) of the request's trace; null when it had none.</summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>The remote classifier endpoint that answered; null when the classifier runs in process.</summary>
+    public string? ClassifierEndpoint { get; init; }
+
+    /// <summary>Why the request was refused before any check, such as <c>rate_limit:tokens</c>; null for a checked
+    /// request. Such a record has the verdict <see cref="GuardOutcome.NotChecked"/>, the action
+    /// <see cref="ModerationAction.Block"/>, and no content.</summary>
+    public string? Refusal { get; init; }
+
     /// <summary>The conversation text as the classifier saw it. The store keeps it per retention mode; read back it
     /// is what was kept (null for <see cref="ContentRetention.Hash"/> and <see cref="ContentRetention.None"/>).</summary>
     public string? Content { get; init; }

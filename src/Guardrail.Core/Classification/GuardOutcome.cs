@@ -11,4 +11,8 @@ public enum GuardOutcome
 
     /// <summary>No verdict: the model said something else, or classification failed. Never treat as safe by default.</summary>
     Error,
+
+    /// <summary>Nothing was classified: the request was refused before any check (by a rate limit, say). Only audit
+    /// records carry it, with <see cref="Auditing.AuditRecord.Refusal"/> saying why; a classifier never returns it.</summary>
+    NotChecked,
 }

@@ -86,6 +86,7 @@ public sealed class LlamaGuardPromptTokenizer
         {
             Tokens = tokens.MoveToImmutable(),
             PrefixTokenCount = prefix.Length,
+            SuffixTokenCount = suffix.Length,
             TokenBudget = tokenBudget,
             DroppedTurns = firstKept,
             OmittedTokens = omitted,

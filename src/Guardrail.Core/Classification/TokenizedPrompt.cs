@@ -11,6 +11,10 @@ public sealed record TokenizedPrompt
     /// <summary>How many leading tokens are the cacheable prefix (up to <c>&lt;BEGIN CONVERSATION&gt;\n\n</c>).</summary>
     public required int PrefixTokenCount { get; init; }
 
+    /// <summary>How many trailing tokens are the closing lines (from <c>&lt;END CONVERSATION&gt;</c>); what comes before
+    /// them is the prefix and the conversation, which a later check of the same chat starts with.</summary>
+    public required int SuffixTokenCount { get; init; }
+
     /// <summary>The budget the prompt was fitted into.</summary>
     public required int TokenBudget { get; init; }
 

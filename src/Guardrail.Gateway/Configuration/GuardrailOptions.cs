@@ -347,6 +347,13 @@ public sealed class ClassifierSettings
     /// <summary>Checks decoded together in one batch. Default 4.</summary>
     public int MaxBatchSequences { get; init; } = 4;
 
+    /// <summary>KV cells kept for earlier checks' prompts, so that a chat's next check decodes only its new messages;
+    /// 0 turns it off. Default 4096.</summary>
+    public int ConversationCacheTokens { get; init; } = 4096;
+
+    /// <summary>Earlier checks' prompts kept at most (a chat keeps about one per role). Default 16.</summary>
+    public int ConversationCacheSize { get; init; } = 16;
+
     /// <summary>Longest a check may wait and run before it counts as a classifier failure. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

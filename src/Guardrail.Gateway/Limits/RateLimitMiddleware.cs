@@ -1,5 +1,4 @@
 using Guardrail.Gateway.Authentication;
-using Guardrail.Gateway.Errors;
 
 namespace Guardrail.Gateway.Limits;
 
@@ -10,7 +9,7 @@ namespace Guardrail.Gateway.Limits;
 /// (<see cref="RateLimitAdmission"/>) for the token charges of the later steps, and its concurrency leases are held
 /// until the response has been sent.
 /// </summary>
-internal sealed class RateLimitMiddleware(RequestDelegate next, GatewayRateLimiter limiter)
+internal sealed class RateLimitMiddleware(RequestDelegate next, GatewayRateLimiter limiter, LimitRefusalRecorder refusals)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,7 +30,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, GatewayRateLimit
 
         if (admission.Refusal is { } refusal)
         {
-            await OpenAIError.WriteRateLimitedAsync(context, refusal);
+            await refusals.RefuseAsync(context, refusal, model: null);
             return;
         }
 

@@ -11,6 +11,7 @@ internal static class RateLimitServiceCollectionExtensions
         services.AddSingleton<RateLimitMetrics>();
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<GatewayRateLimiter>();
+        services.AddSingleton<LimitRefusalRecorder>();
         if (options.RateLimits.AnyLimit && services.AddGuardrailRedis(options.Cache, contentRoot) is { } connection)
         {
             services.AddSingleton<ILimitStore>(provider => new SharedLimitStore(

@@ -26,12 +26,14 @@ internal sealed partial class ModerationMiddleware
     private readonly RequestBodyReader _bodies;
     private readonly GatewayRateLimiter _limiter;
     private readonly TokenCounter _tokens;
+    private readonly LimitRefusalRecorder _refusals;
     private readonly ILogger<ModerationMiddleware> _logger;
 
     private readonly int _maxMessages;
 
-    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, RequestBodyReader bodies, GatewayRateLimiter limiter, TokenCounter tokens, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
+    public ModerationMiddleware(RequestDelegate next, ModerationPipeline pipeline, PolicyStore policies, RequestBodyReader bodies, GatewayRateLimiter limiter, TokenCounter tokens, LimitRefusalRecorder refusals, GuardrailOptions options, ILogger<ModerationMiddleware> logger)
     {
+        _refusals = refusals;
         _bodies = bodies;
         _limiter = limiter;
         _tokens = tokens;
@@ -71,7 +73,7 @@ internal sealed partial class ModerationMiddleware
         if (context.Features.Get<RateLimitAdmission>() is { LimitsTokens: true } limits
             && await _limiter.ChargePromptAsync(limits, _tokens.CountPrompt(request), context.RequestAborted) is { } refusal)
         {
-            await OpenAIError.WriteRateLimitedAsync(context, refusal);
+            await _refusals.RefuseAsync(context, refusal, request.Model);
             return;
         }
 

@@ -14,6 +14,7 @@ internal sealed class Counters
     private long _decodeTicks;
     private long _prefixHits;
     private long _prefixMisses;
+    private long _conversationHits;
 
     public void BatchStarted(int size)
     {
@@ -37,6 +38,12 @@ internal sealed class Counters
         Interlocked.Add(ref _reused, hit ? tokens : 0);
     }
 
+    public void ConversationUsed(int tokens)
+    {
+        Interlocked.Increment(ref _conversationHits);
+        Interlocked.Add(ref _reused, tokens);
+    }
+
     public void Decoded(TimeSpan elapsed)
     {
         Interlocked.Increment(ref _decodeCalls);
@@ -54,5 +61,6 @@ internal sealed class Counters
         Interlocked.Read(ref _decodeCalls),
         TimeSpan.FromTicks(Interlocked.Read(ref _decodeTicks)),
         Interlocked.Read(ref _prefixHits),
-        Interlocked.Read(ref _prefixMisses));
+        Interlocked.Read(ref _prefixMisses),
+        Interlocked.Read(ref _conversationHits));
 }

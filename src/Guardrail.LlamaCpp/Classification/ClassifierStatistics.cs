@@ -12,6 +12,8 @@ namespace Guardrail.LlamaCpp.Classification;
 /// <param name="DecodeTime">Wall time spent inside <c>llama_decode</c>.</param>
 /// <param name="PrefixHits">Checks that found their prefix cached.</param>
 /// <param name="PrefixMisses">Checks whose prefix had to be decoded (and was then cached).</param>
+/// <param name="ConversationHits">Checks that continued an earlier check's cached prompt (a chat's next turn), past the
+/// policy prefix; their reused tokens count in <paramref name="TokensReused"/>.</param>
 public sealed record ClassifierStatistics(
     long Requests,
     long Batches,
@@ -23,4 +25,5 @@ public sealed record ClassifierStatistics(
     long DecodeCalls,
     TimeSpan DecodeTime,
     long PrefixHits,
-    long PrefixMisses);
+    long PrefixMisses,
+    long ConversationHits);

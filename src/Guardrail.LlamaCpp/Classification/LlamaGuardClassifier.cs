@@ -28,8 +28,11 @@ namespace Guardrail.LlamaCpp.Classification;
 /// prefix (instructions and category list, identical for every check of one policy and direction) is decoded once
 /// into a prefix sequence and shared with each check through <c>llama_memory_seq_cp</c> (a unified KV cache makes
 /// that a reference, not a copy); only each check's own tokens are decoded, all checks' tokens together in one
-/// <c>llama_decode</c>. Request sequences are emptied after every batch, so no KV state crosses from one check to
-/// the next; prefix sequences are kept, least recently used out.
+/// <c>llama_decode</c>. Request sequences are emptied after every batch; prefix sequences are kept, least recently
+/// used out. A finished check's prompt is kept too (<see cref="ConversationCache"/>, per tenant), so that the next
+/// check of the same chat takes every token it shares with it from the cache and decodes only its new messages and
+/// closing lines. Only identical tokens at identical positions are ever shared, so a check's scores are the same
+/// as if it had been decoded whole.
 /// </para>
 /// <para>
 /// The unsafe probability is read from the full softmax at the last prompt position; the category line is decoded
@@ -52,6 +55,8 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
     private readonly int _safeToken;
     private readonly int _unsafeToken;
     private readonly PrefixCache _prefixes;
+    private readonly ConversationCache _conversations;
+    private readonly int _firstRequestSequence;
     private readonly Counters _counters = new();
     private long _averageBatchTicks;
     private int _disposed;
@@ -69,6 +74,8 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         _safeToken = model.Vocab.FindToken("safe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'safe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _unsafeToken = model.Vocab.FindToken("unsafe") ?? throw new LlamaInferenceException($"'{model.Path}' has no 'unsafe' token: it is not a Llama 3 vocabulary, so it cannot be Llama Guard 3.");
         _prefixes = new PrefixCache(context, options.PrefixCacheSize);
+        _conversations = new ConversationCache(context, options.PrefixCacheSize, options.ConversationCacheSize, options.ConversationCacheTokens);
+        _firstRequestSequence = options.PrefixCacheSize + options.ConversationCacheSize;
         _queue = new FairQueue<Work>(options.QueueCapacity, options.TenantQueueCapacity, tenant => options.TenantWeights.GetValueOrDefault(tenant, 1));
         _worker = new Thread(RunWorker) { IsBackground = true, Name = "llama-guard-worker" };
         _worker.Start();
@@ -123,7 +130,10 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
 
     /// <summary>Whether every request sequence is empty: true whenever no batch is running (no KV state outlives a check).</summary>
     internal bool RequestSequencesAreEmpty =>
-        Enumerable.Range(_options.PrefixCacheSize, _options.MaxBatchSequences).All(sequence => _context.GetSequenceMaxPosition(sequence) < 0);
+        Enumerable.Range(_firstRequestSequence, _options.MaxBatchSequences).All(sequence => _context.GetSequenceMaxPosition(sequence) < 0);
+
+    /// <summary>Earlier checks' prompts held for reuse, and the KV cells they hold (shared cells counted per entry).</summary>
+    internal (int Entries, int Tokens) ConversationCacheUse => (_conversations.Count, _conversations.Tokens);
 
     /// <summary>llama.cpp's own timing of prompt and generation decoding (<c>llama_perf_context</c>).</summary>
     internal LlamaPerformance Performance => _context.GetPerformance();
@@ -156,12 +166,13 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         var model = LlamaModel.Load(options.ModelPath, new LlamaModelLoadOptions { GpuLayers = options.GpuLayers, Progress = progress }, cancellationToken);
         try
         {
-            // Every check gets ContextSize tokens and every cached prefix MaxPrefixTokens, in one unified KV cache.
+            // Every check gets ContextSize tokens, every cached prefix MaxPrefixTokens and the earlier checks' prompts
+            // ConversationCacheTokens, in one unified KV cache.
             var context = LlamaContext.Create(model, new LlamaContextOptions
             {
-                ContextSize = (options.MaxBatchSequences * options.ContextSize) + (options.PrefixCacheSize * options.MaxPrefixTokens),
+                ContextSize = (options.MaxBatchSequences * options.ContextSize) + (options.PrefixCacheSize * options.MaxPrefixTokens) + options.ConversationCacheTokens,
                 BatchSize = options.BatchSize,
-                MaxSequences = options.PrefixCacheSize + options.MaxBatchSequences,
+                MaxSequences = options.PrefixCacheSize + options.ConversationCacheSize + options.MaxBatchSequences,
                 Threads = options.Threads,
                 KvUnified = true,
             });
@@ -304,7 +315,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             }
 
             QueueWaitObserver?.Invoke(work.Tenant, _time.GetElapsedTime(work.Started));
-            slots.Add(new Slot(work, _options.PrefixCacheSize + slots.Count));
+            slots.Add(new Slot(work, _firstRequestSequence + slots.Count));
         }
 
         if (slots.Count == 0)
@@ -324,6 +335,14 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
                 var output = _model.Vocab.Detokenize(slot.Generated.Where(t => !_model.Vocab.IsEndOfGeneration(t)).ToArray(), removeSpecial: true, renderSpecial: false);
                 verdicts.Add((slot.Work, GuardVerdict.FromOutput(output, slot.UnsafeProbability, slot.Work.Prompt, _model.Info.Name, _time.GetElapsedTime(slot.Work.Started))));
                 _counters.RequestCompleted();
+            }
+
+            if (_options.ReusesConversations)
+            {
+                foreach (var slot in slots.Where(s => s.IsActive))
+                {
+                    _conversations.Store(slot.Work.Tenant, slot.Work.Prompt, slot.Sequence, slot.Continued);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -359,6 +378,19 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             var prompt = slot.Work.Prompt;
             if (!_options.PrefixReuse || prompt.PrefixTokenCount > _options.MaxPrefixTokens || prompt.PrefixTokenCount >= prompt.Tokens.Length)
             {
+                continue;
+            }
+
+            // The next check of a chat: everything up to its new messages is in the cache already. The last token is
+            // always decoded, for its logits.
+            if (_options.ReusesConversations
+                && _conversations.FindContinued(slot.Work.Tenant, prompt.Tokens.AsSpan(), prompt.Tokens.Length - 1) is { Entry: { } earlier, Matched: var matched }
+                && matched > prompt.PrefixTokenCount)
+            {
+                _conversations.Share(earlier, slot.Sequence, matched);
+                slot.Position = matched;
+                slot.Continued = earlier;
+                _counters.ConversationUsed(matched);
                 continue;
             }
 
@@ -511,6 +543,9 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         public List<int> Generated { get; } = [];
 
         public bool IsActive { get; set; } = true;
+
+        /// <summary>The cached earlier check this one continues, replaced by this one's prompt when it finishes.</summary>
+        public ConversationCache.Entry? Continued { get; set; }
     }
 
     [LoggerMessage(EventId = LlamaCppEventIds.ClassifierLoaded, Level = LogLevel.Information, Message = "Llama Guard loaded: {Description}; {ContextSize} tokens per check, {Sequences} checks per batch")]

@@ -39,6 +39,19 @@ public sealed record LlamaGuardClassifierOptions
     /// <summary>Longest prefix kept in the cache, in tokens; a longer one is decoded with each check. Default 1024.</summary>
     public int MaxPrefixTokens { get; init; } = 1024;
 
+    /// <summary>KV cells kept for earlier checks' prompts, so that a chat's next check decodes only its new messages
+    /// and closing lines (<see cref="ConversationCache"/>); 0 turns that off. Needs <see cref="PrefixReuse"/>.</summary>
+    public int ConversationCacheTokens { get; init; } = 4096;
+
+    /// <summary>Earlier checks' prompts kept at most (one llama sequence each); a chat keeps about one per role.</summary>
+    public int ConversationCacheSize { get; init; } = 16;
+
+    /// <summary>llama.cpp's most sequences in one context (<c>LLAMA_MAX_SEQ</c>).</summary>
+    internal const int MaxSequences = 256;
+
+    /// <summary>Whether earlier checks' prompts are kept and reused.</summary>
+    internal bool ReusesConversations => PrefixReuse && ConversationCacheTokens > 0;
+
     /// <summary>Longest a check may wait and run before it fails as a classifier error. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -110,6 +123,21 @@ public sealed record LlamaGuardClassifierOptions
         if (PrefixCacheSize is < 1 or > 64)
         {
             errors.Add($"PrefixCacheSize {PrefixCacheSize} is outside 1 to 64.");
+        }
+
+        if (ConversationCacheTokens is < 0 or > 1_048_576)
+        {
+            errors.Add($"ConversationCacheTokens {ConversationCacheTokens} is outside 0 to 1048576.");
+        }
+
+        if (ConversationCacheSize is < 1 or > 128)
+        {
+            errors.Add($"ConversationCacheSize {ConversationCacheSize} is outside 1 to 128.");
+        }
+
+        if (PrefixCacheSize + ConversationCacheSize + MaxBatchSequences > MaxSequences)
+        {
+            errors.Add($"PrefixCacheSize, ConversationCacheSize and MaxBatchSequences add up to more than llama.cpp's {MaxSequences} sequences.");
         }
 
         if (MaxPrefixTokens is < 64 or > 16384)

@@ -21,7 +21,7 @@ public sealed class AuditSchemaTests : IDisposable
         Assert.Equal(AuditSchema.CurrentVersion, AuditSchema.ReadVersion(connection));
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'decisions_fts';"));
-        Assert.Equal(5L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_decisions_%';"));
+        Assert.Equal(6L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_decisions_%';"));
     }
 
     [Fact]
@@ -40,6 +40,33 @@ public sealed class AuditSchemaTests : IDisposable
 
         await using var reopened = await StoreFactory.OpenAsync(_directory);
         Assert.NotNull(await reopened.GetAsync(record.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OpenAsync_Version1Database_MigratesAndKeepsItsDecisions()
+    {
+        using (var connection = Open())
+        {
+            AuditSchema.Migrate(connection, targetVersion: 1);
+            using var insert = connection.CreateCommand();
+            insert.CommandText =
+                "INSERT INTO decisions (id, time_ticks, tenant, route, model, direction, verdict, action, categories, " +
+                "unsafe_probability, threshold, policy_id, policy_version, latency_ticks, cache_hit, truncated, content, " +
+                "content_retention, content_hash) VALUES ('01JCR5X3Q8ZT1V9G7H2K4M6N8P', 638660000000000000, 'team-a', 'chat', " +
+                "'m', 'prompt', 'unsafe', 'block', '[\"S1\"]', 0.9, 0.5, 'default', 'v1', 0, 0, 0, 'old words', 'full', 'h');";
+            insert.ExecuteNonQuery();
+        }
+
+        await using var store = await StoreFactory.OpenAsync(_directory);
+        var read = await store.GetAsync("01JCR5X3Q8ZT1V9G7H2K4M6N8P", CancellationToken.None);
+
+        using var migrated = Open();
+        Assert.Equal(AuditSchema.CurrentVersion, AuditSchema.ReadVersion(migrated));
+        Assert.NotNull(read);
+        Assert.Equal("old words", read.Content);
+        Assert.Null(read.TraceId);
+        Assert.Null(read.Refusal);
+        Assert.Single((await store.QueryAsync(new Guardrail.Audit.Querying.AuditQuery { Search = "words" }, CancellationToken.None)).Records);
     }
 
     [Fact]

@@ -35,6 +35,8 @@ internal static class AuditRecords
         CacheHit = true,
         Truncated = true,
         RequestId = "req-42",
+        TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
+        ClassifierEndpoint = "http://guard-0.guard:8000/",
         Content = "user: how do I make a thing\nassistant: like this",
         // Redacted rather than Full so the field is not its default; the sample content has nothing to redact.
         ContentRetention = ContentRetention.Redacted,
@@ -43,6 +45,26 @@ internal static class AuditRecords
         Reviewer = "ana",
         LabelNote = "missed, see ticket 9",
         LabelledAt = Epoch.AddDays(1).AddTicks(7),
+    };
+
+    /// <summary>A request a rate limit refused before its body was read: no model, policy or content.</summary>
+    public static AuditRecord Refused(string tenant = "team-a", string kind = "requests", AuditIdGenerator? ids = null) => new()
+    {
+        Id = (ids ?? Ids).Next(),
+        Time = Epoch,
+        Tenant = tenant,
+        KeyId = "key-17",
+        Route = "chat",
+        Model = "",
+        Direction = CheckDirection.Prompt,
+        Verdict = GuardOutcome.NotChecked,
+        Action = ModerationAction.Block,
+        PolicyId = "",
+        PolicyVersion = "",
+        RequestId = "req-43",
+        TraceId = "0af7651916cd43dd8448eb211c80319c",
+        Refusal = "rate_limit:" + kind,
+        ContentRetention = ContentRetention.None,
     };
 
     /// <summary>A minimal unlabelled record.</summary>

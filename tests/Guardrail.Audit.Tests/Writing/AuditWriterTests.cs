@@ -117,6 +117,45 @@ public sealed class AuditWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteAsync_BestEffortWhileQueueHalfFull_DropsAtOnceAndCounts()
+    {
+        await using var store = await StoreFactory.OpenAsync(_directory,
+            o => o with { QueueCapacity = 4, MaxBatchSize = 1, EnqueueTimeout = TimeSpan.FromMinutes(5) });
+        using var blocker = OpenRaw(store.DatabasePath);
+        var accepted = 0;
+        var refused = AuditRecords.Refused();
+        Task pending;
+        using (var lockTransaction = blocker.BeginTransaction())
+        {
+            pending = FillUntilWriteWaits(store, ref accepted);
+            var bestEffort = store.WriteAsync(refused, AuditDurability.BestEffort, CancellationToken.None);
+
+            // It neither waits for room nor takes the room a waiting decision needs.
+            Assert.True(bestEffort.IsCompletedSuccessfully);
+            Assert.Equal(1, store.GetWriterStats().Dropped);
+            lockTransaction.Rollback();
+        }
+
+        await pending.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Null(await store.GetAsync(refused.Id, CancellationToken.None));
+        Assert.Equal(accepted + 1, (await store.QueryAsync(new AuditQuery(), CancellationToken.None)).TotalCount);
+    }
+
+    [Fact]
+    public async Task WriteAsync_BestEffortWithRoom_IsWritten()
+    {
+        var refused = AuditRecords.Refused();
+        await using (var store = await StoreFactory.OpenAsync(_directory))
+        {
+            await store.WriteAsync(refused, AuditDurability.BestEffort, CancellationToken.None);
+            Assert.Equal(0, store.GetWriterStats().Dropped);
+        }
+
+        await using var reopened = await StoreFactory.OpenAsync(_directory);
+        Assert.NotNull(await reopened.GetAsync(refused.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task WriteAsync_QueueFullThenDrains_WaitingProducerSucceeds()
     {
         var clock = new FakeTimeProvider(AuditRecords.Epoch);

@@ -9,6 +9,7 @@ public sealed class GuardVerdictTests
     {
         Tokens = [1, 2, 3],
         PrefixTokenCount = 1,
+        SuffixTokenCount = 1,
         TokenBudget = 3,
         DroppedTurns = 2,
         OmittedTokens = 0,

@@ -41,6 +41,24 @@ public sealed class LlamaGuardPromptTokenizerTests
     }
 
     [Fact]
+    public void Tokenize_AnyPrompt_SuffixTokenCountCoversTheClosingLinesAndALaterTurnExtendsTheConversation()
+    {
+        var first = Prompt(ConversationTurn.User("hello"));
+        var later = Prompt(ConversationTurn.User("hello"), ConversationTurn.Assistant("hi there"), ConversationTurn.User("and now?"));
+        var tokenizer = new LlamaGuardPromptTokenizer(new CharacterTokenizer());
+
+        var a = tokenizer.Tokenize(first, 100_000);
+        var b = tokenizer.Tokenize(later, 100_000);
+
+        Assert.StartsWith("<END CONVERSATION>", CharacterTokenizer.Decode(a.Tokens.Skip(a.Tokens.Length - a.SuffixTokenCount)), StringComparison.Ordinal);
+        // The conversation of the first check (all but its closing lines) is where the later one starts: what a
+        // cached earlier check gives a chat's next one.
+        var conversation = a.Tokens.Length - a.SuffixTokenCount;
+        Assert.Equal(a.Tokens.Take(conversation), b.Tokens.Take(conversation));
+        Assert.Equal(a.Tokens.Skip(conversation), b.Tokens.Skip(b.Tokens.Length - b.SuffixTokenCount));
+    }
+
+    [Fact]
     public void Tokenize_Segments_ScaffoldWithSpecialTokensContentWithout()
     {
         var tokenizer = new CharacterTokenizer();

@@ -61,6 +61,8 @@ public sealed class GatewayProcessTests
         { "Guardrail:Upstream:ConnectRetries", "99", "Guardrail:Upstream:ConnectRetries" },
         { "Guardrail:Policies:Directory", "/nonexistent/policies", "Guardrail:Policies:Directory" },
         { "Guardrail:Classifier:TenantQueueShare", "0", "Guardrail:Classifier:TenantQueueShare" },
+        { "Guardrail:Classifier:ConversationCacheTokens", "-1", "Guardrail:Classifier:ConversationCacheTokens" },
+        { "Guardrail:Classifier:ConversationCacheSize", "0", "Guardrail:Classifier:ConversationCacheSize" },
         { "Guardrail:Classifier:TenantWeights:acme", "0", "Guardrail:Classifier:TenantWeights:acme" },
         { "Guardrail:RateLimits:Default:RequestsPerMinute", "-1", "Guardrail:RateLimits:Default:RequestsPerMinute" },
         { "Guardrail:RateLimits:Tenants:acme:ConcurrentRequests", "-2", "Guardrail:RateLimits:Tenants:acme:ConcurrentRequests" },

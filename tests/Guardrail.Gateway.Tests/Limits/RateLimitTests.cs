@@ -2,8 +2,11 @@ using System.ClientModel;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Guardrail.Auditing;
+using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Classification;
 using Guardrail.Gateway.Limits;
+using Guardrail.Gateway.Moderation;
 using Guardrail.Gateway.Tests.Admin;
 using Guardrail.Gateway.Tests.Infrastructure;
 using Guardrail.Gateway.Tests.Moderation;
@@ -51,6 +54,10 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal("requests", error.GetProperty("type").GetString());
         Assert.Contains("key team-a-key on requests per minute: limit 2", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, _backend.Requests.Count);
+        var record = await RefusalRecordAsync(gateway, refused);
+        Assert.Equal(("rate_limit:requests", "not_checked", "block"), (record.Refusal, record.Verdict.ToWire(), record.Action.ToWire()));
+        Assert.Equal(("team-a", "team-a-key", "", ""), (record.Tenant, record.KeyId, record.Model, record.PolicyId));
+        Assert.Null(record.Content);
 
         _time.Advance(TimeSpan.FromSeconds(29));
         using (var early = await client.GetAsync(new Uri("/v1/models", UriKind.Relative)))
@@ -174,6 +181,8 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("tokens", (await ErrorAsync(refused)).GetProperty("type").GetString());
         Assert.Single(_backend.Requests);
+        var record = await RefusalRecordAsync(gateway, refused);
+        Assert.Equal(("rate_limit:tokens", "chat-stream"), (record.Refusal, record.Route));
 
         // One token returns when the debt (prompt + completion - 40) and one more token's share have passed, at 40 a minute.
         var retryAfter = TimeSpan.FromMinutes((prompt + completion - 40 + 1) / 40.0);
@@ -206,6 +215,17 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         Assert.Equal("Hello \u00e9t\u00e9 from the backend.", result.Value.Content[0].Text);
         Assert.Equal(61, _backend.Requests.Count);
+    }
+
+    /// <summary>The audit record the refusal names in <c>x-guardrail-decision-id</c>; it is written best effort, so
+    /// it is there once the writer has committed it.</summary>
+    private static async Task<AuditRecord> RefusalRecordAsync(GatewayServer gateway, HttpResponseMessage refused)
+    {
+        var id = Single(refused, ModerationMiddleware.DecisionIdHeader);
+        var store = gateway.Services.GetRequiredService<AuditHost>().Store;
+        AuditRecord? record = null;
+        await Eventually.SucceedsAsync(async () => (record = await store.GetAsync(id, CancellationToken.None)) is not null, TimeSpan.FromMinutes(2), "the refusal's audit record");
+        return record!;
     }
 
     private static (string Limit, string Remaining, string Reset) Headers(HttpResponseMessage response, string kind) =>

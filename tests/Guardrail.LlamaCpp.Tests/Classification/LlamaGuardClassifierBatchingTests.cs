@@ -96,7 +96,8 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
     [Fact]
     public async Task PrefixCache_WhenFull_EvictsTheLeastRecentlyUsedAndStaysCorrect()
     {
-        using var classifier = Load(_fixture.ModelPath, options => options with { PrefixCacheSize = 1 });
+        // The same prompt again would continue its own cached conversation: only the prefix cache is under test.
+        using var classifier = Load(_fixture.ModelPath, options => options with { PrefixCacheSize = 1, ConversationCacheTokens = 0 });
         var all = _fixture.Taxonomy.Categories;
         var some = all.Take(5).ToList();
 
@@ -107,6 +108,98 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
         }
 
         Assert.Equal(4, classifier.Statistics.PrefixMisses);
+        Assert.True(classifier.RequestSequencesAreEmpty);
+    }
+
+    [Fact]
+    public async Task ConversationReuse_ChatCheckedAtEveryTurn_GivesTheScoresOfWholeDecodingAndDecodesOnlyWhatIsNew()
+    {
+        var model = SyntheticModelCache.GetRandom("tiny");
+        using var reusing = Load(model, options => options);
+        using var whole = Load(model, options => options with { PrefixReuse = false });
+        var chat = new ConversationBuilder();
+        var previousLength = new Dictionary<CheckDirection, long>();
+        var turns = 5;
+
+        for (var turn = 0; turn < turns; turn++)
+        {
+            chat.AddUser($"turn {turn}: tell me something about the sea, the weather and the ships ({turn})");
+            var promptCheck = new GuardRequest { Conversation = chat.Build(), Direction = CheckDirection.Prompt, Categories = _fixture.Taxonomy.Categories };
+            chat.AddAssistant($"answer {turn}: the sea is calm today and the ships are in the harbour");
+            var responseCheck = new GuardRequest { Conversation = chat.Build(), Direction = CheckDirection.Response, Categories = _fixture.Taxonomy.Categories };
+
+            foreach (var request in new[] { promptCheck, responseCheck })
+            {
+                var (reusedBefore, wholeBefore) = (reusing.Statistics.TokensPrefilled, whole.Statistics.TokensPrefilled);
+                var a = await reusing.ClassifyAsync(request, CancellationToken.None);
+                var b = await whole.ClassifyAsync(request, CancellationToken.None);
+                var (decoded, length) = (reusing.Statistics.TokensPrefilled - reusedBefore, whole.Statistics.TokensPrefilled - wholeBefore);
+
+                Assert.True(Math.Abs(a.UnsafeProbability!.Value - b.UnsafeProbability!.Value) <= 1e-6, $"turn {turn} {request.Direction}: {a.UnsafeProbability} vs {b.UnsafeProbability}");
+                Assert.Equal(b.RawOutput, a.RawOutput);
+                if (previousLength.TryGetValue(request.Direction, out var previous))
+                {
+                    // What is new since this role's previous check: one message of each side, and the closing lines
+                    // (at most 64 tokens) that the previous check's cached prompt ended with instead.
+                    Assert.True(decoded < (length - previous) + 64, $"turn {turn} {request.Direction}: decoded {decoded} of {length}, the previous {previous}");
+                }
+
+                previousLength[request.Direction] = length;
+            }
+        }
+
+        Assert.Equal(2 * (turns - 1), reusing.Statistics.ConversationHits);
+        Assert.Equal(0, whole.Statistics.ConversationHits);
+        // One entry per role: each continued check replaced the one it continued.
+        Assert.Equal(2, reusing.ConversationCacheUse.Entries);
+        Assert.True(reusing.RequestSequencesAreEmpty);
+    }
+
+    [Fact]
+    public async Task ConversationReuse_AnotherTenantsIdenticalChat_IsDecodedAfreshNeverFromTheFirstTenantsCells()
+    {
+        using var classifier = Load(_fixture.ModelPath, options => options);
+        var first = new ConversationBuilder().AddUser("what is a violin?").Build();
+        var second = new ConversationBuilder().AddUser("what is a violin?").AddAssistant("an instrument").AddUser("and a bomb?").Build();
+        GuardRequest Check(Conversation conversation, string tenant) =>
+            new() { Conversation = conversation, Direction = CheckDirection.Prompt, Categories = _fixture.Taxonomy.Categories, Tenant = tenant };
+
+        await classifier.ClassifyAsync(Check(first, "team-a"), CancellationToken.None);
+        var other = await classifier.ClassifyAsync(Check(second, "team-b"), CancellationToken.None);
+        Assert.Equal(0, classifier.Statistics.ConversationHits);
+        var own = await classifier.ClassifyAsync(Check(second, "team-a"), CancellationToken.None);
+
+        Assert.Equal(1, classifier.Statistics.ConversationHits);
+        Assert.Equal(["S1"], other.Categories);
+        Assert.Equal(["S1"], own.Categories);
+    }
+
+    [Fact]
+    public async Task ConversationCache_ManyChats_StaysWithinItsEntriesAndTokensAndStaysCorrect()
+    {
+        using var classifier = Load(_fixture.ModelPath, options => options with { ConversationCacheSize = 3, ConversationCacheTokens = 1200 });
+        var chats = Enumerable.Range(0, 6).Select(_ => new ConversationBuilder()).ToList();
+        var flagged = new bool[chats.Count];
+
+        for (var turn = 0; turn < 3; turn++)
+        {
+            for (var c = 0; c < chats.Count; c++)
+            {
+                var word = (c + turn) % 3 == 0 ? "bomb" : "weather";
+                chats[c].AddUser($"chat {c} turn {turn}: the {word}");
+                // The keyword guard flags a conversation in which the word was ever said.
+                flagged[c] |= word == "bomb";
+                var verdict = await classifier.ClassifyAsync(
+                    new GuardRequest { Conversation = chats[c].Build(), Direction = CheckDirection.Prompt, Categories = _fixture.Taxonomy.Categories },
+                    CancellationToken.None);
+                Assert.Equal(flagged[c] ? ["S1"] : Array.Empty<string>(), verdict.Categories);
+                chats[c].AddAssistant("noted");
+
+                var (entries, tokens) = classifier.ConversationCacheUse;
+                Assert.True(entries <= 3 && tokens <= 1200, $"{entries} entries, {tokens} tokens");
+            }
+        }
+
         Assert.True(classifier.RequestSequencesAreEmpty);
     }
 

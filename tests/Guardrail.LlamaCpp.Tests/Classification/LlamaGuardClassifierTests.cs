@@ -211,6 +211,44 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
         Assert.DoesNotContain(floodVerdicts, v => v.Error?.Contains("queue is full", StringComparison.Ordinal) == true);
     }
 
+    [Fact]
+    public async Task ClassifyAsync_ExpectedWaitOverTheDeadline_IsShedAtOnceWhileTheCheckAheadRuns()
+    {
+        // Every batch reads as an hour long (the clock jumps at each reading) against a five-minute deadline: once
+        // one batch has set the average, a check that finds others ahead of it would wait past its deadline.
+        using var classifier = LlamaGuardClassifier.Load(
+            new LlamaGuardClassifierOptions { RequestTimeout = TimeSpan.FromMinutes(5), ModelPath = _fixture.ModelPath, ContextSize = 1024, GpuLayers = 0, MaxBatchSequences = 1 },
+            new NativeRuntimeOptions { ForwardNativeLogs = false },
+            NullLoggerFactory.Instance,
+            time: new JumpingClock(TimeSpan.FromHours(1)));
+        var request = Request(new ConversationBuilder().AddUser(string.Concat(Enumerable.Repeat("weather ", 200))).Build(), CheckDirection.Prompt);
+        VerdictAssert.Outcome(GuardOutcome.Safe, await classifier.ClassifyAsync(request, CancellationToken.None));
+        // The batch's time is recorded just after its verdicts are handed out.
+        for (var tries = 0; classifier.AverageBatchTime == TimeSpan.Zero && tries < 1200; tries++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(classifier.AverageBatchTime >= TimeSpan.FromHours(1), classifier.AverageBatchTime.ToString());
+
+        var verdicts = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => classifier.ClassifyAsync(request, CancellationToken.None).AsTask()));
+
+        Assert.Contains(verdicts, v => v.Outcome == GuardOutcome.Error && v.Error!.Contains("overloaded", StringComparison.Ordinal));
+        Assert.Contains(verdicts, v => v.Outcome == GuardOutcome.Safe);
+        Assert.DoesNotContain(verdicts, v => v.Outcome == GuardOutcome.Unsafe);
+    }
+
+    /// <summary>The system clock's timers, with a monotonic clock that jumps by <paramref name="step"/> at every
+    /// reading: whatever it times reads as at least that long, and no deadline fires any sooner.</summary>
+    private sealed class JumpingClock(TimeSpan step) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
+    }
+
     [Theory]
     [InlineData(0, 4, 1)]
     [InlineData(3, 4, 1)]
