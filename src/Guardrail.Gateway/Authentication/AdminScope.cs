@@ -23,10 +23,17 @@ public enum AdminRole
 public sealed record AdminScope(IReadOnlyList<string>? Tenants, IReadOnlyList<AdminRole> Roles)
 {
     /// <summary>The scope of <c>Guardrail:Auth:AdminKeys:N</c>, or null when the entry limits neither tenants nor roles.</summary>
-    public static AdminScope? From(IList<string> tenants, IList<AdminRole> roles) =>
+    /// <remarks>The roles must have been validated (<see cref="TryParseRole"/>).</remarks>
+    public static AdminScope? From(IList<string> tenants, IList<string> roles) =>
         tenants.Count == 0 && roles.Count == 0
             ? null
-            : new AdminScope(tenants.Count == 0 ? null : [.. tenants.Distinct(StringComparer.Ordinal)], roles.Count == 0 ? Enum.GetValues<AdminRole>() : [.. roles.Distinct()]);
+            : new AdminScope(
+                tenants.Count == 0 ? null : [.. tenants.Distinct(StringComparer.Ordinal)],
+                roles.Count == 0 ? Enum.GetValues<AdminRole>() : [.. roles.Select(static r => TryParseRole(r, out var role) ? role : throw new InvalidOperationException($"'{r}' is not a role.")).Distinct()]);
+
+    /// <summary>A role by name, any case (<c>read</c>, <c>Label</c>, ...); numbers are not names.</summary>
+    public static bool TryParseRole(string? text, out AdminRole role) =>
+        Enum.TryParse(text, ignoreCase: true, out role) && Enum.IsDefined(role) && !char.IsAsciiDigit(text![0]);
 
     public bool Allows(AdminRole role) => Roles.Contains(role);
 }

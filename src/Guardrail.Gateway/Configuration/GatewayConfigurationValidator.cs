@@ -308,9 +308,12 @@ internal static class GatewayConfigurationValidator
                 errors.Add($"{path}:Tenants has an empty entry: name each tenant, or leave Tenants out for every tenant.");
             }
 
-            if (adminKeys[i].Roles.Any(r => !Enum.IsDefined(r)))
+            for (var r = 0; r < adminKeys[i].Roles.Count; r++)
             {
-                errors.Add($"{path}:Roles has a value that is not a role: use Read, Label or Export.");
+                if (!AdminScope.TryParseRole(adminKeys[i].Roles[r], out _))
+                {
+                    errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:Roles:{r} '{adminKeys[i].Roles[r]}' is not a role: use Read, Label or Export."));
+                }
             }
         }
     }

@@ -260,7 +260,7 @@ public sealed class AdminKeyOptions
     /// What this key may do: <c>Read</c> (list, read, count decisions), <c>Label</c>, <c>Export</c>. Default empty:
     /// every role. Only a key with neither tenants nor roles set may list the admin-action trail.
     /// </summary>
-    public IList<Authentication.AdminRole> Roles { get; init; } = [];
+    public IList<string> Roles { get; init; } = [];
 }
 
 /// <summary>How the gateway logs (<c>Guardrail:Logging</c>); levels stay under the standard <c>Logging</c> section.</summary>

@@ -240,7 +240,15 @@ public static class GatewayApplication
         catch (InvalidOperationException e)
         {
             // The binder names the key and the value that did not fit: a typo or a wrong type in the Guardrail section.
-            throw new GatewayConfigurationException([$"{e.Message} Check the spelling and the value type against the README's Configuration table."]);
+            // The inner exception names the key of a value that did not convert (an enum, a number, a duration).
+            Exception innermost = e;
+            while (innermost.InnerException is { } inner)
+            {
+                innermost = inner;
+            }
+
+            var detail = ReferenceEquals(innermost, e) ? string.Empty : " " + innermost.Message;
+            throw new GatewayConfigurationException([$"{e.Message}{detail} Check the spelling and the value type against the README's Configuration table."]);
         }
     }
 }
