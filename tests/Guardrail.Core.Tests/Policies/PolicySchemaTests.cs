@@ -32,7 +32,7 @@ public sealed class PolicySchemaTests
         var text = File.ReadAllText(Path.Combine(PolicyTestFiles.ShippedPoliciesDirectory, name));
 
         AssertValid(PolicySchema, text);
-        Assert.StartsWith("# yaml-language-server: $schema=policy.schema.json\n", text, StringComparison.Ordinal);
+        Assert.EndsWith("\n# yaml-language-server: $schema=policy.schema.json\n", text, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class PolicySchemaTests
         var text = File.ReadAllText(TestFiles.ShippedTaxonomyPath);
 
         AssertValid(TaxonomySchema, text);
-        Assert.StartsWith("# yaml-language-server: $schema=taxonomy.schema.json\n", text, StringComparison.Ordinal);
+        Assert.EndsWith("\n# yaml-language-server: $schema=taxonomy.schema.json\n", text, StringComparison.Ordinal);
     }
 
     [Theory]
