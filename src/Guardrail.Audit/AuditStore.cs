@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
+using Guardrail.Audit.AdminActions;
 using Guardrail.Audit.Diagnostics;
 using Guardrail.Audit.Export;
 using Guardrail.Audit.Labelling;
@@ -137,12 +138,15 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
         }
     }
 
-    /// <summary>The decision with this id, or null.</summary>
-    public async Task<AuditRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    /// <summary>The decision with this id, or null (also when it belongs to a tenant outside <paramref name="tenants"/>).</summary>
+    /// <param name="id">The decision id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="tenants">A reviewer's tenants (<see cref="AuditQuery.Tenants"/>); null for every tenant.</param>
+    public async Task<AuditRecord?> GetAsync(string id, CancellationToken cancellationToken, IReadOnlyCollection<string>? tenants = null)
     {
         ArgumentNullException.ThrowIfNull(id);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await GetAsync(connection, id, transaction: null, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(connection, id, tenants, transaction: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page of the decisions matching <paramref name="query"/>, with the total count.</summary>
@@ -166,9 +170,14 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
         return new AuditPage { Records = records, NextCursor = next, TotalCount = total };
     }
 
-    /// <summary>Labels a decision; returns the updated decision, or null when there is no decision with that id.</summary>
+    /// <summary>Labels a decision; returns the updated decision, or null when there is no decision with that id (or
+    /// none within <paramref name="tenants"/>).</summary>
+    /// <param name="id">The decision id.</param>
+    /// <param name="request">The label.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <param name="tenants">A reviewer's tenants (<see cref="AuditQuery.Tenants"/>); null for every tenant.</param>
     /// <exception cref="AuditValidationException">The label request is invalid; every problem is listed.</exception>
-    public async Task<AuditRecord?> LabelAsync(string id, AuditLabelRequest request, CancellationToken cancellationToken)
+    public async Task<AuditRecord?> LabelAsync(string id, AuditLabelRequest request, CancellationToken cancellationToken, IReadOnlyCollection<string>? tenants = null)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(request);
@@ -183,9 +192,10 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
+            var scope = AuditQueryBuilder.TenantScope(command, tenants) is { } condition ? " AND " + condition : "";
             command.CommandText =
-                "UPDATE decisions SET label = @label, label_categories = @categories, reviewer = @reviewer, " +
-                "label_note = @note, labelled_at_ticks = @at WHERE id = @id;";
+                "UPDATE decisions AS d SET label = @label, label_categories = @categories, reviewer = @reviewer, " +
+                $"label_note = @note, labelled_at_ticks = @at WHERE d.id = @id{scope};";
             command.AddParameter("@label", request.Label.ToWire());
             command.AddParameter("@categories",
                 request.Categories.Count == 0 ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(request.Categories));
@@ -199,9 +209,85 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
             }
         }
 
-        var updated = await GetAsync(connection, id, transaction, cancellationToken).ConfigureAwait(false);
+        var updated = await GetAsync(connection, id, tenants: null, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return updated;
+    }
+
+    /// <summary>Records an admin action (its <see cref="AdminAction.Sequence"/> is the store's) and returns it as stored.
+    /// Written at once, not through the decision queue: the caller holds the action until its trail entry is durable.</summary>
+    public async Task<AdminAction> RecordAdminActionAsync(AdminAction action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (string.IsNullOrWhiteSpace(action.KeyId) || string.IsNullOrWhiteSpace(action.Action))
+        {
+            throw new AuditValidationException("An admin action needs a key id and an action.");
+        }
+
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "INSERT INTO admin_actions (time_ticks, key_id, action, target) VALUES (@at, @key_id, @action, @target) RETURNING seq;";
+        command.AddParameter("@at", action.Time.UtcTicks);
+        command.AddParameter("@key_id", action.KeyId);
+        command.AddParameter("@action", action.Action);
+        command.AddParameter("@target", (object?)action.Target ?? DBNull.Value);
+        var sequence = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        return action with { Sequence = sequence };
+    }
+
+    /// <summary>Admin actions newest first: those recorded before <paramref name="before"/> (a sequence, the previous
+    /// page's <see cref="AdminActionPage.NextCursor"/>), by the key <paramref name="keyId"/> when given.</summary>
+    /// <exception cref="AuditValidationException"><paramref name="limit"/> is outside 1 to <see cref="AdminActionPage.MaxLimit"/>.</exception>
+    public async Task<AdminActionPage> ListAdminActionsAsync(string? keyId, long? before, int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > AdminActionPage.MaxLimit)
+        {
+            throw new AuditValidationException($"limit is {limit}: use 1 to {AdminActionPage.MaxLimit}.");
+        }
+
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var conditions = new List<string>();
+        if (keyId is not null)
+        {
+            conditions.Add("key_id = @key_id");
+            command.AddParameter("@key_id", keyId);
+        }
+
+        if (before is { } cursor)
+        {
+            conditions.Add("seq < @before");
+            command.AddParameter("@before", cursor);
+        }
+
+        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
+        command.CommandText = $"SELECT seq, time_ticks, key_id, action, target FROM admin_actions{where} ORDER BY seq DESC LIMIT @limit;";
+        command.AddParameter("@limit", limit + 1);
+        var actions = new List<AdminAction>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                actions.Add(new AdminAction
+                {
+                    Sequence = reader.GetInt64(0),
+                    Time = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero),
+                    KeyId = reader.GetString(2),
+                    Action = reader.GetString(3),
+                    Target = reader.IsDBNull(4) ? null : reader.GetString(4),
+                });
+            }
+        }
+
+        long? next = null;
+        if (actions.Count > limit)
+        {
+            actions.RemoveAt(actions.Count - 1);
+            next = actions[^1].Sequence;
+        }
+
+        return new AdminActionPage { Actions = actions, NextCursor = next };
     }
 
     /// <summary>Writes every decision matching <paramref name="query"/> (all pages; <see cref="AuditQuery.Limit"/> is
@@ -459,12 +545,14 @@ public abstract class AuditStore : IAuditSink, IAsyncDisposable
     private static async Task<AuditRecord?> GetAsync(
         DbConnection connection,
         string id,
+        IReadOnlyCollection<string>? tenants,
         DbTransaction? transaction,
         CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT {AuditRecordRows.SelectColumns} FROM decisions d WHERE d.id = @id;";
+        var scope = AuditQueryBuilder.TenantScope(command, tenants) is { } condition ? " AND " + condition : "";
+        command.CommandText = $"SELECT {AuditRecordRows.SelectColumns} FROM decisions d WHERE d.id = @id{scope};";
         command.AddParameter("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? AuditRecordRows.Read(reader) : null;

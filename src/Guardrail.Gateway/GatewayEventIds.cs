@@ -39,6 +39,11 @@ internal static class GatewayEventIds
     public const int RemoteEndpointBreakerHalfOpened = 2506;
     public const int RemoteEndpointBreakerClosed = 2507;
 
+    // 2700-2799 key rotation, admin scopes and the admin-action trail
+    public const int KeyFileReloaded = 2701;
+    public const int KeyFileRejected = 2702;
+    public const int KeyFileWatchFailed = 2703;
+
     // 3000-3099 the audit log, as the gateway uses it
     public const int AuditWriteFailed = 3001;
 

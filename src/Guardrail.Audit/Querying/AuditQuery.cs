@@ -20,6 +20,10 @@ public sealed record AuditQuery
 
     public string? Tenant { get; init; }
 
+    /// <summary>Only decisions of these tenants (a reviewer's scope), on top of every other filter; null for every
+    /// tenant, empty for none.</summary>
+    public IReadOnlyCollection<string>? Tenants { get; init; }
+
     /// <summary>Decisions made for the gateway key with this id.</summary>
     public string? KeyId { get; init; }
 

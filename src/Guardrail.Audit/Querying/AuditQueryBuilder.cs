@@ -39,6 +39,11 @@ internal static class AuditQueryBuilder
             Add("d.tenant = @tenant", "@tenant", tenant);
         }
 
+        if (TenantScope(command, query.Tenants) is { } scope)
+        {
+            conditions.Add(scope);
+        }
+
         if (query.KeyId is { } keyId)
         {
             Add("d.key_id = @key_id", "@key_id", keyId);
@@ -122,6 +127,31 @@ internal static class AuditQueryBuilder
         var builder = new StringBuilder(" WHERE ");
         builder.AppendJoin(" AND ", conditions);
         return builder.ToString();
+    }
+
+    /// <summary>The condition that keeps a reviewer to their tenants (over alias <c>d</c>, each tenant a parameter), or
+    /// null when <paramref name="tenants"/> is null (every tenant). No tenant at all matches nothing.</summary>
+    public static string? TenantScope(DbCommand command, IReadOnlyCollection<string>? tenants)
+    {
+        if (tenants is null)
+        {
+            return null;
+        }
+
+        if (tenants.Count == 0)
+        {
+            return "1 = 0";
+        }
+
+        var names = new List<string>(tenants.Count);
+        foreach (var tenant in tenants)
+        {
+            var name = "@scope_tenant_" + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            command.AddParameter(name, tenant);
+            names.Add(name);
+        }
+
+        return $"d.tenant IN ({string.Join(", ", names)})";
     }
 
     /// <summary>ORDER BY for the query's sort order; ids sort by time.</summary>

@@ -85,6 +85,18 @@ internal static class AuditSchema
         ALTER TABLE decisions ADD COLUMN refusal TEXT;
         CREATE INDEX ix_decisions_trace ON decisions (trace_id) WHERE trace_id IS NOT NULL;
         """,
+
+        // 3: the admin-action trail: who listed, read, labelled or exported what, and when.
+        """
+        CREATE TABLE admin_actions (
+            seq INTEGER PRIMARY KEY,
+            time_ticks INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT
+        );
+        CREATE INDEX ix_admin_actions_key ON admin_actions (key_id, seq);
+        """,
     ];
 
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version it found.</summary>

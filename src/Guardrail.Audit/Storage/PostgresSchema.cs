@@ -82,6 +82,18 @@ internal static class PostgresSchema
         ALTER TABLE decisions ADD COLUMN refusal text;
         CREATE INDEX ix_decisions_trace ON decisions (trace_id) WHERE trace_id IS NOT NULL;
         """,
+
+        // 3: the admin-action trail: who listed, read, labelled or exported what, and when.
+        """
+        CREATE TABLE admin_actions (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            time_ticks bigint NOT NULL,
+            key_id text NOT NULL,
+            action text NOT NULL,
+            target text
+        );
+        CREATE INDEX ix_admin_actions_key ON admin_actions (key_id, seq);
+        """,
     ];
 
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version it found.</summary>

@@ -24,12 +24,15 @@ internal static class AdminEndpoints
             {
                 AdminResponseHeaders.Apply(context.HttpContext.Response);
                 return next(context);
-            });
-        api.MapGet("/decisions", ListAsync).WithMetadata(new GatewayRouteName("admin_decisions"));
-        api.MapGet("/decisions/export", ExportAsync).WithMetadata(new GatewayRouteName("admin_export"));
-        api.MapGet("/decisions/{id}", GetAsync).WithMetadata(new GatewayRouteName("admin_decision"));
-        api.MapPost("/decisions/{id}/label", LabelAsync).WithMetadata(new GatewayRouteName("admin_label"));
-        api.MapGet("/stats", StatsAsync).WithMetadata(new GatewayRouteName("admin_stats"));
+            })
+            .AddEndpointFilter(AdminActionTrail.RecordAsync);
+        var read = GatewayAuthorization.AdminRolePolicy(AdminRole.Read);
+        api.MapGet("/decisions", ListAsync).WithMetadata(new GatewayRouteName("admin_decisions")).RequireAuthorization(read);
+        api.MapGet("/decisions/export", ExportAsync).WithMetadata(new GatewayRouteName("admin_export")).RequireAuthorization(GatewayAuthorization.AdminRolePolicy(AdminRole.Export));
+        api.MapGet("/decisions/{id}", GetAsync).WithMetadata(new GatewayRouteName("admin_decision")).RequireAuthorization(read);
+        api.MapPost("/decisions/{id}/label", LabelAsync).WithMetadata(new GatewayRouteName("admin_label")).RequireAuthorization(GatewayAuthorization.AdminRolePolicy(AdminRole.Label));
+        api.MapGet("/stats", StatsAsync).WithMetadata(new GatewayRouteName("admin_stats")).RequireAuthorization(read);
+        api.MapGet("/actions", AdminActionTrail.ListAsync).WithMetadata(new GatewayRouteName("admin_actions")).RequireAuthorization(GatewayAuthorization.UnscopedAdminPolicy);
         endpoints.MapReviewPage();
         return endpoints;
     }
@@ -42,7 +45,7 @@ internal static class AdminEndpoints
             return error;
         }
 
-        var page = await audit.Store.QueryAsync(parsed.Query, context.RequestAborted);
+        var page = await audit.Store.QueryAsync(parsed.Query with { Tenants = TenantsOf(context) }, context.RequestAborted);
         return new AdminJsonResult(json => AdminJson.WritePage(json, page));
     }
 
@@ -53,7 +56,8 @@ internal static class AdminEndpoints
             return NotFound(id);
         }
 
-        var record = await audit.Store.GetAsync(id, context.RequestAborted);
+        // A decision of a tenant outside the key's scope is not found: a 403 would tell that it exists.
+        var record = await audit.Store.GetAsync(id, context.RequestAborted, TenantsOf(context));
         return record is null ? NotFound(id) : new AdminJsonResult(json => AuditJsonLinesWriter.WriteObject(json, record));
     }
 
@@ -71,7 +75,7 @@ internal static class AdminEndpoints
         }
 
         var request = parsed.Request!;
-        var record = await audit.Store.LabelAsync(id, request, context.RequestAborted);
+        var record = await audit.Store.LabelAsync(id, request, context.RequestAborted, TenantsOf(context));
         if (record is null)
         {
             return NotFound(id);
@@ -89,12 +93,15 @@ internal static class AdminEndpoints
             return error;
         }
 
-        var stats = await audit.Store.GetStatsAsync(parsed.Query, context.RequestAborted);
+        var stats = await audit.Store.GetStatsAsync(parsed.Query with { Tenants = TenantsOf(context) }, context.RequestAborted);
         return new AdminJsonResult(json => AdminJson.WriteStats(json, stats));
     }
 
     private static Task<IResult> ExportAsync(HttpContext context, AuditHost audit, TimeProvider time) =>
-        DecisionExport.RunAsync(context, audit.Store, time);
+        DecisionExport.RunAsync(context, audit.Store, time, TenantsOf(context));
+
+    /// <summary>The tenants the caller's admin key is limited to (null: every tenant), applied in every query's SQL.</summary>
+    private static IReadOnlyList<string>? TenantsOf(HttpContext context) => context.GetCaller().Scope?.Tenants;
 
     internal static AdminErrorResult NotFound(string id) =>
         new(StatusCodes.Status404NotFound, $"No decision with id '{id}'.", "decision_not_found", "id");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Guardrail.Audit.AdminActions;
 using Guardrail.Audit.Export;
 using Guardrail.Audit.Querying;
 
@@ -29,6 +30,36 @@ internal static class AdminJson
         }
 
         json.WriteNumber("total", page.TotalCount);
+        json.WriteEndObject();
+    }
+
+    /// <summary><c>{"object":"list","data":[{"sequence","time","key_id","action","target"}],"next_cursor":..}</c>.</summary>
+    public static void WriteActions(Utf8JsonWriter json, AdminActionPage page)
+    {
+        json.WriteStartObject();
+        json.WriteString("object", "list");
+        json.WriteStartArray("data");
+        foreach (var action in page.Actions)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("sequence", action.Sequence);
+            json.WriteString("time", action.Time);
+            json.WriteString("key_id", action.KeyId);
+            json.WriteString("action", action.Action);
+            json.WriteString("target", action.Target);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        if (page.NextCursor is { } next)
+        {
+            json.WriteNumber("next_cursor", next);
+        }
+        else
+        {
+            json.WriteNull("next_cursor");
+        }
+
         json.WriteEndObject();
     }
 

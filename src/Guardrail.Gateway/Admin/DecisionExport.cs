@@ -15,7 +15,7 @@ internal static class DecisionExport
 {
     private static readonly string[] ExtraParameters = ["format"];
 
-    public static async Task<IResult> RunAsync(HttpContext context, AuditStore store, TimeProvider time)
+    public static async Task<IResult> RunAsync(HttpContext context, AuditStore store, TimeProvider time, IReadOnlyCollection<string>? tenants)
     {
         var parsed = AdminQuery.Parse(context.Request, AuditQueryUse.Export, time, ExtraParameters);
         var problems = parsed.Problems.Select(p => (p.Parameter, p.Message)).ToList();
@@ -46,7 +46,7 @@ internal static class DecisionExport
         AuditExportResult result;
         await using (output)
         {
-            result = await store.ExportAsync(parsed.Query, format, output, context.RequestAborted, parsed.MaxRecords);
+            result = await store.ExportAsync(parsed.Query with { Tenants = tenants }, format, output, context.RequestAborted, parsed.MaxRecords);
         }
 
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DecisionExport));

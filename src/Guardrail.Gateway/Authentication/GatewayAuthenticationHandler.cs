@@ -76,6 +76,15 @@ internal sealed partial class GatewayAuthenticationHandler : AuthenticationHandl
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var caller = Context.GetCaller();
+        if (Context.Items.TryGetValue(typeof(AdminScopeRequirement), out var refused) && refused is AdminScopeRequirement scoped)
+        {
+            _metrics.AuthenticationFailed("admin_scope");
+            LogRejected(Logger, scoped.Role is { } lacking ? $"admin key without the {lacking} role" : "scoped admin key on an unscoped admin endpoint", Request.Path);
+            return scoped.Role is { } role
+                ? OpenAIError.WriteForbiddenAsync(Context, $"This admin key does not have the '{role.ToString().ToLowerInvariant()}' role (Guardrail:Auth:AdminKeys:N:Roles).", "admin_role_required")
+                : OpenAIError.WriteForbiddenAsync(Context, "This endpoint needs an admin key limited to neither tenants nor roles.", "unscoped_admin_key_required");
+        }
+
         _metrics.AuthenticationFailed("wrong_key_kind");
         LogRejected(Logger, caller.Kind == GatewayKeyKind.Admin ? "admin key on a client endpoint" : "client key on an admin endpoint", Request.Path);
         Response.Headers.WWWAuthenticate = "Bearer";

@@ -19,6 +19,12 @@ internal static class GatewayAuthorization
     public const string AdminPolicy = "admin";
     public const string MetricsPolicy = "metrics";
 
+    /// <summary>An admin key that may do <paramref name="role"/> (every unscoped admin key may).</summary>
+    public static string AdminRolePolicy(AdminRole role) => "admin_" + role.ToString().ToLowerInvariant();
+
+    /// <summary>An admin key limited to neither tenants nor roles: the admin-action trail is theirs only.</summary>
+    public const string UnscopedAdminPolicy = "admin_unscoped";
+
     /// <summary>The policy names a YARP route may give as its <c>AuthorizationPolicy</c> (YARP's own included).</summary>
     public static readonly IReadOnlyList<string> RoutePolicies = [ClientPolicy, AdminPolicy, "anonymous", "default"];
 
@@ -30,8 +36,14 @@ internal static class GatewayAuthorization
             .AddPolicy(ClientPolicy, client)
             .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new GatewayKeyRequirement(GatewayKeyKind.Admin)))
             .AddPolicy(MetricsPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new MetricsAccessRequirement()))
+            .AddPolicy(UnscopedAdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new AdminScopeRequirement(Role: null)))
             .SetDefaultPolicy(client)
             .SetFallbackPolicy(client);
+        foreach (var role in Enum.GetValues<AdminRole>())
+        {
+            services.AddAuthorizationBuilder().AddPolicy(AdminRolePolicy(role), policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new AdminScopeRequirement(role)));
+        }
+
         services.AddSingleton<IAuthorizationHandler>(new GatewayKeyRequirementHandler(options.Auth.AllowAnonymous, options.Metrics.ManagementPort));
         return services;
     }
@@ -39,6 +51,13 @@ internal static class GatewayAuthorization
 
 /// <summary>The caller must have presented this kind of key.</summary>
 internal sealed record GatewayKeyRequirement(GatewayKeyKind Kind) : IAuthorizationRequirement;
+
+/// <summary>An admin key whose scope allows <paramref name="Role"/>; with no role, an admin key with no scope at all.</summary>
+internal sealed record AdminScopeRequirement(AdminRole? Role) : IAuthorizationRequirement
+{
+    public bool IsMetBy(GatewayCaller? caller) =>
+        caller?.Kind == GatewayKeyKind.Admin && (caller.Scope is not { } scope || (Role is { } role && scope.Allows(role)));
+}
 
 /// <summary><c>/metrics</c>: the management listener, or an admin key when there is none.</summary>
 internal sealed record MetricsAccessRequirement : IAuthorizationRequirement;
@@ -61,11 +80,17 @@ internal sealed class GatewayKeyRequirementHandler(bool allowAnonymous, int? man
                 // With a management listener, where a request came in decides, not a key: the endpoint serves metrics there
                 // without one and answers 404 on every other listener.
                 MetricsAccessRequirement => managementPort is not null || caller?.Kind == GatewayKeyKind.Admin,
+                AdminScopeRequirement scoped => scoped.IsMetBy(caller),
                 _ => false,
             };
             if (met)
             {
                 context.Succeed(requirement);
+            }
+            else if (requirement is AdminScopeRequirement refused && caller?.Kind == GatewayKeyKind.Admin && context.Resource is HttpContext refusedHttp)
+            {
+                // The right kind of key without the scope: the 403 names what the key lacks (GatewayAuthenticationHandler).
+                refusedHttp.Items[typeof(AdminScopeRequirement)] = refused;
             }
         }
 

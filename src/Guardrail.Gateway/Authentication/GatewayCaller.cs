@@ -16,11 +16,14 @@ public enum GatewayKeyKind
 /// <param name="Tenant">The tenant the key belongs to (<c>admin</c> for admin keys).</param>
 /// <param name="KeyId">The key's non-secret id; never the key itself.</param>
 /// <param name="Kind">Client or admin key.</param>
-public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind Kind = GatewayKeyKind.Client)
+/// <param name="Scope">For an admin key, the tenants and roles it is limited to; null for none (and for client keys).</param>
+public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind Kind = GatewayKeyKind.Client, AdminScope? Scope = null)
 {
     public const string TenantClaim = "guardrail:tenant";
     public const string KeyIdClaim = "guardrail:key_id";
     public const string KindClaim = "guardrail:key_kind";
+    public const string ScopeTenantClaim = "guardrail:scope_tenant";
+    public const string ScopeRoleClaim = "guardrail:scope_role";
 
     /// <summary>The caller of a request without a key when anonymous access is allowed.</summary>
     public static GatewayCaller Anonymous { get; } = new("anonymous", "anonymous");
@@ -36,16 +39,26 @@ public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind K
             return null;
         }
 
-        return new GatewayCaller(tenant, keyId, string.Equals(user.FindFirst(KindClaim)?.Value, nameof(GatewayKeyKind.Admin), StringComparison.Ordinal) ? GatewayKeyKind.Admin : GatewayKeyKind.Client);
+        var kind = string.Equals(user.FindFirst(KindClaim)?.Value, nameof(GatewayKeyKind.Admin), StringComparison.Ordinal) ? GatewayKeyKind.Admin : GatewayKeyKind.Client;
+        // A scoped key always carries at least one role claim; its tenant claims are absent when it sees every tenant.
+        var roles = user.FindAll(ScopeRoleClaim).Select(c => Enum.Parse<AdminRole>(c.Value)).ToList();
+        var tenants = user.FindAll(ScopeTenantClaim).Select(c => c.Value).ToList();
+        var scope = roles.Count == 0 ? null : new AdminScope(tenants.Count == 0 ? null : tenants, roles);
+        return new GatewayCaller(tenant, keyId, kind, scope);
     }
 
     /// <summary>The claims that carry this caller.</summary>
-    public IEnumerable<Claim> ToClaims() =>
-    [
-        new(TenantClaim, Tenant),
-        new(KeyIdClaim, KeyId),
-        new(KindClaim, Kind.ToString()),
-    ];
+    public IEnumerable<Claim> ToClaims()
+    {
+        List<Claim> claims = [new(TenantClaim, Tenant), new(KeyIdClaim, KeyId), new(KindClaim, Kind.ToString())];
+        if (Scope is { } scope)
+        {
+            claims.AddRange(scope.Roles.Select(r => new Claim(ScopeRoleClaim, r.ToString())));
+            claims.AddRange((scope.Tenants ?? []).Select(t => new Claim(ScopeTenantClaim, t)));
+        }
+
+        return claims;
+    }
 }
 
 /// <summary>The caller of the current request.</summary>

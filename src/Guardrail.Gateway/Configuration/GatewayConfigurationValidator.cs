@@ -57,7 +57,7 @@ internal static class GatewayConfigurationValidator
             ValidateRoutes(proxy.GetSection("Routes"), clusterIds, errors);
         }
 
-        ValidateAuth(options.Auth, errors, warnings);
+        var keyFileIds = ValidateAuth(options.Auth, contentRoot, errors, warnings);
         ValidateUpstreams(options, clusterIds, errors);
         ValidateMetrics(options.Metrics, errors);
         _ = Tracing.TracingConfiguration.Read(options.Tracing, configuration, errors);
@@ -66,7 +66,7 @@ internal static class GatewayConfigurationValidator
         ValidateClassifierVariant(options.Classifier, errors);
 
         ValidateLimits(options.Limits, errors);
-        ValidateRateLimits(options.RateLimits, options.Auth, errors);
+        ValidateRateLimits(options.RateLimits, options.Auth, keyFileIds, errors);
         ValidateClassifier(options.Classifier, contentRoot, errors);
         ValidateLocalBackend(options, contentRoot, errors);
         ValidateAudit(options.Audit, contentRoot, errors);
@@ -95,19 +95,45 @@ internal static class GatewayConfigurationValidator
         LongRange("Guardrail:Limits:MaxRequestBodyBytes", limits.MaxRequestBodyBytes, 1, MaxBodyLimit, "bytes", errors);
         LongRange("Guardrail:Limits:MaxResponseBodyBytes", limits.MaxResponseBodyBytes, 1024, MaxBodyLimit, "bytes", errors);
         Range("Guardrail:Limits:MaxMessages", limits.MaxMessages, 1, 100_000, "messages", errors);
+        TimeRange("Guardrail:Limits:RequestHeadersTimeout", limits.RequestHeadersTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
+        TimeRange("Guardrail:Limits:KeepAliveTimeout", limits.KeepAliveTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), errors);
+        TimeRange("Guardrail:Limits:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5), errors);
+        Range("Guardrail:Limits:MaxRequestHeadersBytes", limits.MaxRequestHeadersBytes, 1024, 1024 * 1024, "bytes", errors);
+        Range("Guardrail:Limits:MaxRequestHeaderCount", limits.MaxRequestHeaderCount, 1, 1000, "headers", errors);
+        Range("Guardrail:Limits:MaxRequestLineBytes", limits.MaxRequestLineBytes, 256, 64 * 1024, "bytes", errors);
+        LongRange("Guardrail:Limits:MaxConcurrentConnections", limits.MaxConcurrentConnections, 0, 10_000_000, "connections", errors);
+        Range("Guardrail:Limits:Http2MaxStreamsPerConnection", limits.Http2MaxStreamsPerConnection, 1, 1000, "streams", errors);
+        Range("Guardrail:Limits:Http2MaxFrameBytes", limits.Http2MaxFrameBytes, 16 * 1024, (16 * 1024 * 1024) - 1, "bytes", errors);
+        Range("Guardrail:Limits:Http2MaxHeaderFieldBytes", limits.Http2MaxHeaderFieldBytes, 1024, 1024 * 1024, "bytes", errors);
+        Range("Guardrail:Limits:Http2InitialStreamWindowBytes", limits.Http2InitialStreamWindowBytes, 64 * 1024, 16 * 1024 * 1024, "bytes", errors);
+        foreach (var (key, rate) in new[] { ("MinRequestBodyBytesPerSecond", limits.MinRequestBodyBytesPerSecond), ("MinResponseBytesPerSecond", limits.MinResponseBytesPerSecond) })
+        {
+            if (!(rate >= 1 && rate <= 1e9))
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"Guardrail:Limits:{key} is {rate}: set a number of bytes per second from 1 to 1000000000."));
+            }
+        }
     }
 
-    private static void ValidateRateLimits(RateLimitSettings limits, AuthOptions auth, List<string> errors)
+    private static void TimeRange(string key, TimeSpan value, TimeSpan min, TimeSpan max, List<string> errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key} is {value}: set a duration from {min} to {max}.");
+        }
+    }
+
+    private static void ValidateRateLimits(RateLimitSettings limits, AuthOptions auth, IReadOnlyList<string> keyFileIds, List<string> errors)
     {
         const string section = "Guardrail:RateLimits";
         Range($"{section}:ReplicaCount", limits.ReplicaCount, 1, 1000, "replicas", errors);
         ValidateRateLimitRule($"{section}:Default", limits.Default, errors);
-        var keyIds = auth.Keys.Select(static key => key.Id).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var keyIds = auth.Keys.Select(static key => key.Id).OfType<string>().Concat(keyFileIds).ToHashSet(StringComparer.Ordinal);
         foreach (var (id, rule) in limits.Keys)
         {
             if (!keyIds.Contains(id))
             {
-                errors.Add($"{section}:Keys:{id} names no key: use an Id from Guardrail:Auth:Keys.");
+                errors.Add($"{section}:Keys:{id} names no key: use an Id from Guardrail:Auth:Keys or the key file.");
             }
 
             ValidateRateLimitRule($"{section}:Keys:{id}", rule, errors);
@@ -250,9 +276,11 @@ internal static class GatewayConfigurationValidator
         }
     }
 
-    private static void ValidateAuth(AuthOptions auth, List<string> errors, List<string> warnings)
+    /// <returns>The client key ids in <c>Guardrail:Auth:KeyFile</c> (empty when there is none).</returns>
+    private static IReadOnlyList<string> ValidateAuth(AuthOptions auth, string contentRoot, List<string> errors, List<string> warnings)
     {
-        if (auth.Keys.Count == 0)
+        var keyFile = string.IsNullOrWhiteSpace(auth.KeyFile) ? null : Path.GetFullPath(auth.KeyFile, contentRoot);
+        if (auth.Keys.Count == 0 && keyFile is null)
         {
             if (auth.AllowAnonymous)
             {
@@ -264,8 +292,43 @@ internal static class GatewayConfigurationValidator
             }
         }
 
-        ValidateKeyEntries("Guardrail:Auth:Keys", auth.Keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
-        ValidateKeyEntries("Guardrail:Auth:AdminKeys", auth.AdminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
+        ValidateKeys("Guardrail:Auth", auth.Keys, auth.AdminKeys, errors);
+        if (auth.RotationOverlap < TimeSpan.Zero || auth.RotationOverlap > TimeSpan.FromDays(7))
+        {
+            errors.Add($"Guardrail:Auth:RotationOverlap {auth.RotationOverlap} is outside 0 to 7 days.");
+        }
+
+        if (keyFile is null)
+        {
+            return [];
+        }
+
+        var read = GatewayKeyFile.Read(keyFile);
+        errors.AddRange(read.Errors.Select(e => $"Guardrail:Auth:KeyFile: {e}"));
+        return read.Content?.Keys.Select(static key => key.Id).OfType<string>().ToList() ?? [];
+    }
+
+    /// <summary>Every problem with a set of client and admin keys, each named by <paramref name="section"/>, the entry's index and field.</summary>
+    public static void ValidateKeys(string section, IList<GatewayKeyOptions> keys, IList<AdminKeyOptions> adminKeys, List<string> errors)
+    {
+        ValidateKeyEntries($"{section}:Keys", keys.Select(k => (k.Id, k.Tenant, k.Key, k.KeyHash)).ToList(), requireTenant: true, errors);
+        ValidateKeyEntries($"{section}:AdminKeys", adminKeys.Select(k => (k.Id, (string?)null, k.Key, k.KeyHash)).ToList(), requireTenant: false, errors);
+        for (var i = 0; i < adminKeys.Count; i++)
+        {
+            var path = string.Create(CultureInfo.InvariantCulture, $"{section}:AdminKeys:{i}");
+            if (adminKeys[i].Tenants.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"{path}:Tenants has an empty entry: name each tenant, or leave Tenants out for every tenant.");
+            }
+
+            for (var r = 0; r < adminKeys[i].Roles.Count; r++)
+            {
+                if (!AdminScope.TryParseRole(adminKeys[i].Roles[r], out _))
+                {
+                    errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:Roles:{r} '{adminKeys[i].Roles[r]}' is not a role: use Read, Label or Export."));
+                }
+            }
+        }
     }
 
     private static void ValidateKeyEntries(string section, List<(string? Id, string? Tenant, string? Key, string? KeyHash)> keys, bool requireTenant, List<string> errors)

@@ -86,6 +86,21 @@ public sealed class AuthOptions
     /// reused on later starts) for the review page, the admin API and <c>/metrics</c>. Never set this in production.
     /// </summary>
     public string? DevelopmentAdminKeyFile { get; init; }
+
+    /// <summary>
+    /// A JSON file with more keys, <c>{"Keys": [...], "AdminKeys": [...]}</c> (the same entries as <see cref="Keys"/>
+    /// and <see cref="AdminKeys"/>), read at start-up and again whenever the file or its directory changes, so that a
+    /// mounted Kubernetes Secret (whose files are swapped through a <c>..data</c> link) rotates keys without a restart.
+    /// A change that is not valid is logged and the last good keys stay. Relative to the content root. Default none.
+    /// </summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>
+    /// How long a key removed from <see cref="KeyFile"/> keeps working after the change, so that clients can move to
+    /// its successor. Default 0 (a removed key is refused at once); range 0 to 7 days. A key whose
+    /// <c>Expires</c> has passed is refused whatever the overlap.
+    /// </summary>
+    public TimeSpan RotationOverlap { get; init; }
 }
 
 /// <summary>One gateway key (<c>Guardrail:Auth:Keys:N</c>).</summary>
@@ -102,6 +117,9 @@ public sealed class GatewayKeyOptions
 
     /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c> (e.g. <c>printf %s "$KEY" | sha256sum</c>).</summary>
     public string? KeyHash { get; init; }
+
+    /// <summary>When the key stops working (ISO 8601 with an offset, e.g. <c>2027-01-31T00:00:00Z</c>). Default never.</summary>
+    public DateTimeOffset? Expires { get; init; }
 }
 
 /// <summary>Request limits (<c>Guardrail:Limits</c>).</summary>
@@ -118,6 +136,51 @@ public sealed class LimitsOptions
     /// one cannot be checked and is treated as a classifier failure (the policy's <c>on_error</c>). Range 1 KiB to 1 GiB.
     /// </summary>
     public long MaxResponseBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Time a client has to send all request headers; a slower one is closed (slowloris). Default 30 s; range 1 s to 5 minutes.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an idle keep-alive connection stays open. Default 130 s; range 1 s to 1 hour.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>Largest total size of a request's headers, in bytes (431 beyond). Default 32 KiB; range 1 KiB to 1 MiB.</summary>
+    public int MaxRequestHeadersBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Most headers in a request (431 beyond). Default 100; range 1 to 1000.</summary>
+    public int MaxRequestHeaderCount { get; init; } = 100;
+
+    /// <summary>Longest HTTP/1.1 request line (method, target, version), in bytes (414 beyond). Default 8 KiB; range 256 bytes to 64 KiB.</summary>
+    public int MaxRequestLineBytes { get; init; } = 8 * 1024;
+
+    /// <summary>
+    /// Slowest a request body may arrive, in bytes per second averaged after <see cref="MinDataRateGracePeriod"/>; a
+    /// client trickling its body slower is cut off (408). Default 240; range 1 to 1e9.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+
+    /// <summary>
+    /// Slowest a client may read a response, in bytes per second after <see cref="MinDataRateGracePeriod"/>; a client
+    /// that stops reading a stream is disconnected, which cancels its classifier work. Default 240; range 1 to 1e9.
+    /// </summary>
+    public double MinResponseBytesPerSecond { get; init; } = 240;
+
+    /// <summary>How long a slow body or reader is tolerated before the minimum rates apply. Default 5 s; range 2 s (Kestrel needs more than its 1 s heartbeat) to 5 minutes.</summary>
+    public TimeSpan MinDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most open connections (upgraded ones included); further ones are refused. Default 0: no limit; range 0 to 10 million.</summary>
+    public long MaxConcurrentConnections { get; init; }
+
+    /// <summary>Most concurrent HTTP/2 streams per connection. Default 100; range 1 to 1000.</summary>
+    public int Http2MaxStreamsPerConnection { get; init; } = 100;
+
+    /// <summary>Largest HTTP/2 frame payload accepted, in bytes. Default 16 KiB; range 16 KiB to 16 MiB - 1 (RFC 9113).</summary>
+    public int Http2MaxFrameBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Largest HTTP/2 header field (after HPACK decoding), in bytes. Default 16 KiB; range 1 KiB to 1 MiB.</summary>
+    public int Http2MaxHeaderFieldBytes { get; init; } = 16 * 1024;
+
+    /// <summary>How much an HTTP/2 client may send on one stream before the gateway reads it, in bytes (bounds per-stream buffering). Default 768 KiB; range 64 KiB to 16 MiB.</summary>
+    public int Http2InitialStreamWindowBytes { get; init; } = 768 * 1024;
 }
 
 /// <summary>
@@ -190,6 +253,18 @@ public sealed class AdminKeyOptions
 
     /// <summary>The key's SHA-256 as <c>sha256:&lt;64 hex digits&gt;</c>.</summary>
     public string? KeyHash { get; init; }
+
+    /// <summary>When the key stops working (ISO 8601 with an offset). Default never.</summary>
+    public DateTimeOffset? Expires { get; init; }
+
+    /// <summary>The tenants whose decisions this key sees on the admin API and the review page. Default empty: every tenant.</summary>
+    public IList<string> Tenants { get; init; } = [];
+
+    /// <summary>
+    /// What this key may do: <c>Read</c> (list, read, count decisions), <c>Label</c>, <c>Export</c>. Default empty:
+    /// every role. Only a key with neither tenants nor roles set may list the admin-action trail.
+    /// </summary>
+    public IList<string> Roles { get; init; } = [];
 }
 
 /// <summary>How the gateway logs (<c>Guardrail:Logging</c>); levels stay under the standard <c>Logging</c> section.</summary>

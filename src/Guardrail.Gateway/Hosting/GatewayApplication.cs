@@ -76,7 +76,10 @@ public static class GatewayApplication
         }
 
         var developmentKeys = new DevelopmentKeys(developmentKey, developmentAdminKey);
-        var keyStore = new GatewayKeyStore(options.Auth.Keys, options.Auth.AdminKeys, developmentKeys);
+        // The validator has read the key file; this read is what start-up installs, so keys work from the first request.
+        var keyFilePath = string.IsNullOrWhiteSpace(options.Auth.KeyFile) ? null : Path.GetFullPath(options.Auth.KeyFile, builder.Environment.ContentRootPath);
+        var keyFileContent = keyFilePath is null ? null : GatewayKeyFile.Read(keyFilePath).Content
+            ?? throw new GatewayConfigurationException([$"Guardrail:Auth:KeyFile '{keyFilePath}' changed while starting and is no longer valid."]);
 
         // Policies are loaded once here so that start-up fails with every file error and its position.
         var policyOptions = PolicyHost.OptionsFrom(options.Policies, builder.Environment.ContentRootPath, GatewayConfigurationValidator.RequiredPolicyIds(builder.Configuration));
@@ -105,15 +108,26 @@ public static class GatewayApplication
         }
 
         builder.AddGuardrailTracing(TracingConfiguration.Read(options.Tracing, builder.Configuration, []));
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => KestrelLimits.Apply(kestrel, options.Limits));
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(keyStore);
+        services.AddSingleton(provider =>
+        {
+            var store = new GatewayKeyStore(options.Auth.Keys, options.Auth.AdminKeys, developmentKeys, provider.GetRequiredService<TimeProvider>());
+            if (keyFileContent is not null)
+            {
+                store.ReplaceFileKeys(keyFileContent.Keys, keyFileContent.AdminKeys, TimeSpan.Zero);
+            }
+
+            return store;
+        });
+        if (keyFilePath is not null)
+        {
+            services.AddSingleton(provider => new GatewayKeyFile(keyFilePath, options.Auth.RotationOverlap, provider.GetRequiredService<GatewayKeyStore>(), provider.GetRequiredService<ILogger<GatewayKeyFile>>()));
+            services.AddHostedService(static provider => provider.GetRequiredService<GatewayKeyFile>());
+        }
+
         services.AddSingleton(developmentKeys);
         services.AddGuardrailAuthentication(options);
         services.AddSingleton<RequestBodyReader>();
@@ -229,7 +243,15 @@ public static class GatewayApplication
         catch (InvalidOperationException e)
         {
             // The binder names the key and the value that did not fit: a typo or a wrong type in the Guardrail section.
-            throw new GatewayConfigurationException([$"{e.Message} Check the spelling and the value type against the README's Configuration table."]);
+            // The inner exception names the key of a value that did not convert (an enum, a number, a duration).
+            Exception innermost = e;
+            while (innermost.InnerException is { } inner)
+            {
+                innermost = inner;
+            }
+
+            var detail = ReferenceEquals(innermost, e) ? string.Empty : " " + innermost.Message;
+            throw new GatewayConfigurationException([$"{e.Message}{detail} Check the spelling and the value type against the README's Configuration table."]);
         }
     }
 }

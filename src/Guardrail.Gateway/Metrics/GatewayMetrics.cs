@@ -38,8 +38,8 @@ internal sealed class GatewayMetrics : IDisposable
         }
     }
 
-    /// <summary>The reasons <see cref="AuthenticationFailed"/> is called with: no key, or a key that matches none.</summary>
-    public static IReadOnlyList<string> AuthenticationFailureReasons { get; } = ["missing_key", "invalid_key", "wrong_key_kind"];
+    /// <summary>The reasons <see cref="AuthenticationFailed"/> is called with: no key, a key that matches none, the wrong kind of key, an admin key outside its scope.</summary>
+    public static IReadOnlyList<string> AuthenticationFailureReasons { get; } = ["missing_key", "invalid_key", "wrong_key_kind", "admin_scope"];
 
     /// <summary>Exports every error kind of every configured cluster at zero (existing series keep their counts).</summary>
     public void ClustersConfigured(IEnumerable<string> clusters)

@@ -49,4 +49,38 @@ public sealed class GatewayKeyStoreTests
         Assert.Equal(expected, GatewayKeyStore.TryParseKeyHash(value, out var digest));
         Assert.Equal(expected ? 32 : 0, digest.Length);
     }
+
+    [Fact]
+    public void ReplaceFileKeys_RemovedKeyWithOverlap_WorksUntilTheOverlapEndsOrItExpires()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        var store = new GatewayKeyStore(Keys, time: time);
+        GatewayKeyOptions early = new() { Id = "early", Tenant = "c", Key = "key-for-tenant-c-0003", Expires = time.GetUtcNow().AddMinutes(2) };
+        GatewayKeyOptions late = new() { Id = "late", Tenant = "d", Key = "key-for-tenant-d-0004" };
+        store.ReplaceFileKeys([early, late], [], TimeSpan.FromMinutes(5));
+
+        Assert.Equal(2, store.ReplaceFileKeys([], [], TimeSpan.FromMinutes(5)));
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.False(store.TryAuthenticate("key-for-tenant-c-0003", out _));
+        Assert.True(store.TryAuthenticate("key-for-tenant-d-0004", out _));
+        // A later reload does not restart the overlap of a key already in it.
+        store.ReplaceFileKeys([], [], TimeSpan.FromMinutes(5));
+        time.Advance(TimeSpan.FromMinutes(3));
+        Assert.False(store.TryAuthenticate("key-for-tenant-d-0004", out _));
+        Assert.True(store.TryAuthenticate("key-for-tenant-a-0001", out _));
+    }
+
+    [Fact]
+    public void ReplaceFileKeys_NoOverlap_RefusesARemovedKeyAtOnce()
+    {
+        var store = new GatewayKeyStore(Keys);
+        store.ReplaceFileKeys([new() { Id = "c", Tenant = "c", Key = "key-for-tenant-c-0003" }], [], TimeSpan.Zero);
+        Assert.True(store.TryAuthenticate("key-for-tenant-c-0003", out var caller));
+        Assert.Equal(new GatewayCaller("c", "c"), caller);
+
+        Assert.Equal(0, store.ReplaceFileKeys([], [], TimeSpan.Zero));
+
+        Assert.False(store.TryAuthenticate("key-for-tenant-c-0003", out _));
+    }
 }

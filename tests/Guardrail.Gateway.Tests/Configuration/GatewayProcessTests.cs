@@ -80,6 +80,14 @@ public sealed class GatewayProcessTests
         { "Guardrail:Classifier:Remote:HealthCheckInterval", "-00:00:01", "Guardrail:Classifier:Remote:HealthCheckInterval" },
         { "Guardrail:Classifier:Remote:FailureRatio", "2", "Guardrail:Classifier:Remote:FailureRatio" },
         { "Guardrail:Classifier:Remote:TokenizerPath", "/nonexistent/vocab.gguf", "Guardrail:Classifier:Remote:TokenizerPath" },
+        { "Guardrail:Auth:KeyFile", "/nonexistent/keys.json", "Guardrail:Auth:KeyFile" },
+        { "Guardrail:Auth:RotationOverlap", "-00:01:00", "Guardrail:Auth:RotationOverlap" },
+        { "Guardrail:Auth:AdminKeys:0:Roles:0", "Delete", "Guardrail:Auth:AdminKeys:0:Roles:0" },
+        { "Guardrail:Limits:RequestHeadersTimeout", "00:00:00", "Guardrail:Limits:RequestHeadersTimeout" },
+        { "Guardrail:Limits:MinDataRateGracePeriod", "00:00:01", "Guardrail:Limits:MinDataRateGracePeriod" },
+        { "Guardrail:Limits:MinResponseBytesPerSecond", "0", "Guardrail:Limits:MinResponseBytesPerSecond" },
+        { "Guardrail:Limits:Http2MaxFrameBytes", "1024", "Guardrail:Limits:Http2MaxFrameBytes" },
+        { "Guardrail:Limits:MaxRequestHeadersBytes", "10", "Guardrail:Limits:MaxRequestHeadersBytes" },
     };
 
     [Theory]
