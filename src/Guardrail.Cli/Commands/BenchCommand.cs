@@ -6,7 +6,6 @@ using System.Text.Json;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
-using Guardrail.LlamaCpp.Gguf;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Guardrail.Taxonomy;
@@ -63,28 +62,20 @@ internal static class BenchCommand
                 return 2;
             }
 
-            try
-            {
-                return await RunAsync(
-                    parse.GetValue(model)!.FullName,
-                    levels,
-                    parse.GetValue(requests),
-                    !parse.GetValue(noPrefixReuse),
-                    parse.GetValue(contextSize),
-                    parse.GetValue(threads),
-                    parse.GetValue(gpuLayers),
-                    parse.GetValue(seed),
-                    parse.GetValue(exportPrompts)?.FullName,
-                    parse.GetValue(exportSet)?.FullName,
-                    loggerFactory,
-                    stdout,
-                    cancellationToken);
-            }
-            catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
-            {
-                await stderr.WriteLineAsync($"error: {e.Message}");
-                return 1;
-            }
+            return await ModelLoadErrors.ReportAsync(stderr, () => RunAsync(
+                parse.GetValue(model)!.FullName,
+                levels,
+                parse.GetValue(requests),
+                !parse.GetValue(noPrefixReuse),
+                parse.GetValue(contextSize),
+                parse.GetValue(threads),
+                parse.GetValue(gpuLayers),
+                parse.GetValue(seed),
+                parse.GetValue(exportPrompts)?.FullName,
+                parse.GetValue(exportSet)?.FullName,
+                loggerFactory,
+                stdout,
+                cancellationToken));
         });
         return new Command("bench", "Benchmarks (numbers, not tests).") { classify, ChatBench.Create(loggerFactory), GenerateBenchmark.Create(loggerFactory), FairnessBench.Create(loggerFactory) };
     }

@@ -6,8 +6,6 @@ using System.Text.Json;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
-using Guardrail.LlamaCpp.Gguf;
-using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Guardrail.Taxonomy;
 using Microsoft.Extensions.Logging;
@@ -109,7 +107,7 @@ internal static class ClassifyCommand
                 progress is null ? null : progress.Report,
                 cancellationToken: cancellationToken);
         }
-        catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
+        catch (Exception e) when (ModelLoadErrors.AreReported(e))
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;

@@ -8,8 +8,6 @@ using Guardrail.Cli.Evaluation;
 using Guardrail.Conversations;
 using Guardrail.Diagnostics;
 using Guardrail.LlamaCpp.Classification;
-using Guardrail.LlamaCpp.Gguf;
-using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Guardrail.Policies;
 using Guardrail.RemoteClassification;
@@ -244,7 +242,7 @@ internal static class EvalCommand
         {
             classifier = Load(request, loggerFactory, time, stderr, cancellationToken);
         }
-        catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
+        catch (Exception e) when (ModelLoadErrors.AreReported(e))
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return LoadFailed;

@@ -5,8 +5,6 @@ using System.Text;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
-using Guardrail.LlamaCpp.Gguf;
-using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Guardrail.Taxonomy;
 using Microsoft.Extensions.Logging;
@@ -56,16 +54,11 @@ internal static class FairnessBench
                 return 2;
             }
 
-            try
+            return await ModelLoadErrors.ReportAsync(stderr, async () =>
             {
                 await parse.InvocationConfiguration.Output.WriteAsync(await RunAsync(settings, loggerFactory, cancellationToken));
                 return 0;
-            }
-            catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
-            {
-                await stderr.WriteLineAsync($"error: {e.Message}");
-                return 1;
-            }
+            });
         });
         return command;
     }

@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Guardrail.LlamaCpp.Generation;
-using Guardrail.LlamaCpp.Gguf;
-using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Microsoft.Extensions.Logging;
 
@@ -43,17 +41,9 @@ internal static class GenerateBenchmark
                 return 2;
             }
 
-            try
-            {
-                return await RunAsync(
-                    parse.GetValue(model)!.FullName, levels, parse.GetValue(tokens), parse.GetValue(promptTokens), parse.GetValue(threads), parse.GetValue(gpuLayers),
-                    parse.GetValue(exportPrompt)?.FullName, loggerFactory, parse.InvocationConfiguration.Output, cancellationToken);
-            }
-            catch (Exception e) when (e is NativeRuntimeException or GgufFormatException or LlamaInferenceException or ArgumentException or IOException)
-            {
-                await stderr.WriteLineAsync($"error: {e.Message}");
-                return 1;
-            }
+            return await ModelLoadErrors.ReportAsync(stderr, () => RunAsync(
+                parse.GetValue(model)!.FullName, levels, parse.GetValue(tokens), parse.GetValue(promptTokens), parse.GetValue(threads), parse.GetValue(gpuLayers),
+                parse.GetValue(exportPrompt)?.FullName, loggerFactory, parse.InvocationConfiguration.Output, cancellationToken));
         });
         return command;
     }
