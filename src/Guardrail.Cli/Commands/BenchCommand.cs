@@ -34,6 +34,7 @@ internal static class BenchCommand
         var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated concurrency levels.", DefaultValueFactory = _ => "1,4,16" };
         var requests = new Option<int>("--requests") { Description = "Checks per concurrency level.", DefaultValueFactory = _ => 32 };
         var noPrefixReuse = new Option<bool>("--no-prefix-reuse") { Description = "Decode every prompt whole (to measure what prefix reuse saves)." };
+        var noConversationCache = new Option<bool>("--no-conversation-cache") { Description = "Keep no earlier checks' prompts (to measure what the conversation cache costs single-turn checks)." };
         var contextSize = new Option<int>("--context") { Description = "Tokens per check.", DefaultValueFactory = _ => 1024 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
         var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
@@ -50,7 +51,7 @@ internal static class BenchCommand
 
         var classify = new Command("classify", "Checks per second and latency p50/p99 of the classifier at several concurrency levels.")
         {
-            model, concurrency, requests, noPrefixReuse, contextSize, threads, gpuLayers, seed, exportPrompts, exportSet,
+            model, concurrency, requests, noPrefixReuse, noConversationCache, contextSize, threads, gpuLayers, seed, exportPrompts, exportSet,
         };
         classify.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,6 +68,7 @@ internal static class BenchCommand
                 levels,
                 parse.GetValue(requests),
                 !parse.GetValue(noPrefixReuse),
+                !parse.GetValue(noConversationCache),
                 parse.GetValue(contextSize),
                 parse.GetValue(threads),
                 parse.GetValue(gpuLayers),
@@ -85,6 +87,7 @@ internal static class BenchCommand
         IReadOnlyList<int> levels,
         int requests,
         bool prefixReuse,
+        bool conversationCache,
         int contextSize,
         int threads,
         int gpuLayers,
@@ -96,18 +99,19 @@ internal static class BenchCommand
         CancellationToken cancellationToken)
     {
         var taxonomy = TaxonomyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+        var options = new LlamaGuardClassifierOptions
+        {
+            ModelPath = modelPath,
+            ContextSize = contextSize,
+            GpuLayers = gpuLayers,
+            Threads = threads,
+            PrefixReuse = prefixReuse,
+            MaxBatchSequences = Math.Min(64, levels.Max()),
+            QueueCapacity = Math.Max(256, levels.Max() * 2),
+            RequestTimeout = TimeSpan.FromHours(1),
+        };
         using var classifier = LlamaGuardClassifier.Load(
-            new LlamaGuardClassifierOptions
-            {
-                ModelPath = modelPath,
-                ContextSize = contextSize,
-                GpuLayers = gpuLayers,
-                Threads = threads,
-                PrefixReuse = prefixReuse,
-                MaxBatchSequences = Math.Min(64, levels.Max()),
-                QueueCapacity = Math.Max(256, levels.Max() * 2),
-                RequestTimeout = TimeSpan.FromHours(1),
-            },
+            conversationCache ? options : options with { ConversationCacheTokens = 0 },
             new NativeRuntimeOptions { UseGpu = gpuLayers != 0 },
             loggerFactory,
             cancellationToken: cancellationToken);
@@ -129,7 +133,7 @@ internal static class BenchCommand
         await classifier.ClassifyAsync(Request(conversations[0], categories), cancellationToken);
 
         var report = new StringBuilder();
-        report.Append(CultureInfo.InvariantCulture, $"model: {classifier.ModelDescription}; prefix reuse: {(prefixReuse ? "on" : "off")}; threads: {(threads == 0 ? Environment.ProcessorCount : threads)}; requests per level: {requests}\n");
+        report.Append(CultureInfo.InvariantCulture, $"model: {classifier.ModelDescription}; prefix reuse: {(prefixReuse ? "on" : "off")}; conversation cache: {(conversationCache ? "on" : "off")}; threads: {(threads == 0 ? Environment.ProcessorCount : threads)}; requests per level: {requests}\n");
         report.Append("concurrency | checks/s | p50 ms | p99 ms | wall s | llama.cpp prompt ms | llama.cpp eval ms | outside llama_decode ms | tokens decoded | tokens reused | largest batch\n");
         report.Append("---|---|---|---|---|---|---|---|---|---|---\n");
         foreach (var level in levels)
