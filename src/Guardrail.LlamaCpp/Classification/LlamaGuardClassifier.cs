@@ -269,9 +269,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             }
             else
             {
-                var started = _time.GetTimestamp();
-                ProcessBatch(batch);
-                RecordBatchTime(_time.GetElapsedTime(started));
+                ProcessBatch(batch, started: _time.GetTimestamp());
             }
 
             batch.Clear();
@@ -292,7 +290,7 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
         Interlocked.Exchange(ref _averageBatchTicks, previous == 0 ? elapsed.Ticks : previous + ((elapsed.Ticks - previous) / 8));
     }
 
-    private void ProcessBatch(List<Work> works)
+    private void ProcessBatch(List<Work> works, long started)
     {
         var slots = new List<Slot>(works.Count);
         foreach (var work in works)
@@ -361,8 +359,9 @@ public sealed partial class LlamaGuardClassifier : IGuardClassifier, IDisposable
             }
         }
 
-        // Answered only once the batch's sequences are free and its checks counted: a caller holding its verdict sees
-        // the engine at rest, not a batch still being cleaned up.
+        // Answered only once the batch's sequences are free, its checks counted and its time in the average: a caller
+        // holding its verdict sees the engine at rest, not a batch still being cleaned up.
+        RecordBatchTime(_time.GetElapsedTime(started));
         foreach (var (work, verdict) in verdicts)
         {
             work.TryComplete(verdict);

@@ -223,12 +223,6 @@ public sealed class LlamaGuardClassifierTests : IClassFixture<KeywordGuardClassi
             time: new JumpingClock(TimeSpan.FromHours(1)));
         var request = Request(new ConversationBuilder().AddUser(string.Concat(Enumerable.Repeat("weather ", 200))).Build(), CheckDirection.Prompt);
         VerdictAssert.Outcome(GuardOutcome.Safe, await classifier.ClassifyAsync(request, CancellationToken.None));
-        // The batch's time is recorded just after its verdicts are handed out.
-        for (var tries = 0; classifier.AverageBatchTime == TimeSpan.Zero && tries < 1200; tries++)
-        {
-            await Task.Delay(100);
-        }
-
         Assert.True(classifier.AverageBatchTime >= TimeSpan.FromHours(1), classifier.AverageBatchTime.ToString());
 
         var verdicts = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => classifier.ClassifyAsync(request, CancellationToken.None).AsTask()));
