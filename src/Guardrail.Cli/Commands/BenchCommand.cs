@@ -36,8 +36,8 @@ internal static class BenchCommand
         var noPrefixReuse = new Option<bool>("--no-prefix-reuse") { Description = "Decode every prompt whole (to measure what prefix reuse saves)." };
         var noConversationCache = new Option<bool>("--no-conversation-cache") { Description = "Keep no earlier checks' prompts (to measure what the conversation cache costs single-turn checks)." };
         var contextSize = new Option<int>("--context") { Description = "Tokens per check.", DefaultValueFactory = _ => 1024 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
+        var threads = EngineOptions.Threads();
+        var gpuLayers = EngineOptions.GpuLayers(0);
         var seed = new Option<int>("--seed") { Description = "Seed of the generated conversations.", DefaultValueFactory = _ => 1 };
         var exportPrompts = new Option<FileInfo>("--export-prompts")
         {

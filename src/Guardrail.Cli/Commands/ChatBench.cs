@@ -27,8 +27,8 @@ internal static class ChatBench
         var turns = new Option<int>("--turns") { Description = "Turns of the chat (a user message and an answer each).", DefaultValueFactory = _ => 10 };
         var chats = new Option<int>("--chats") { Description = "Chats, checked one after another.", DefaultValueFactory = _ => 1 };
         var contextSize = new Option<int>("--context") { Description = "Tokens per check.", DefaultValueFactory = _ => 4096 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
+        var threads = EngineOptions.Threads();
+        var gpuLayers = EngineOptions.GpuLayers(0);
         var seed = new Option<int>("--seed") { Description = "Seed of the generated messages.", DefaultValueFactory = _ => 1 };
         var command = new Command("chat", "Tokens decoded per check and latency of a chat checked at every turn, with the conversation cache on and off.")
         {

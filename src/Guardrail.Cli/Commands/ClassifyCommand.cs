@@ -44,7 +44,7 @@ internal static class ClassifyCommand
         };
         var categories = new Option<string>("--categories") { Description = "Only these codes, e.g. S1,S10 (default: every category the model knows)." };
         var contextSize = new Option<int>("--context") { Description = "Context size in tokens (default 8192).", DefaultValueFactory = _ => 8192 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU: -1 all (default), 0 none.", DefaultValueFactory = _ => -1 };
+        var gpuLayers = EngineOptions.GpuLayers(-1);
         var text = new Argument<string>("text") { Description = "The text to classify, or - to read it from standard input." };
 
         var command = new Command("classify", "Classify a text with Llama Guard 3 and print the verdict.")

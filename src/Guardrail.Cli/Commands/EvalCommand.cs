@@ -66,8 +66,8 @@ internal static class EvalCommand
         };
         var contextSize = new Option<int>("--context") { Description = "Tokens per check (default 4096).", DefaultValueFactory = _ => 4096 };
         var batch = new Option<int>("--batch") { Description = "Checks decoded together (default 4; 1 to 64).", DefaultValueFactory = _ => 4 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU: -1 all (default), 0 none.", DefaultValueFactory = _ => -1 };
+        var threads = EngineOptions.Threads();
+        var gpuLayers = EngineOptions.GpuLayers(-1);
         var compare = new Option<FileInfo[]>("--compare")
         {
             Description = "Compare two runs' eval.json files instead of running: A.json B.json.",

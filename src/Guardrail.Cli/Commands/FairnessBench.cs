@@ -29,8 +29,8 @@ internal static class FairnessBench
         var batch = new Option<int>("--batch") { Description = "Checks per decode batch (MaxBatchSequences).", DefaultValueFactory = _ => 4 };
         var timeout = new Option<int>("--timeout-seconds") { Description = "Each check's deadline (RequestTimeout).", DefaultValueFactory = _ => 30 };
         var contextSize = new Option<int>("--context") { Description = "Tokens per check.", DefaultValueFactory = _ => 1024 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 0 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
+        var threads = EngineOptions.Threads();
+        var gpuLayers = EngineOptions.GpuLayers(0);
         var command = new Command("fairness", "Tenant B's check latency p50/p99 and failures while tenant A floods the classifier, fair queue against one FIFO queue.")
         {
             model, lightChecks, floodFactor, lightShare, batch, timeout, contextSize, threads, gpuLayers,

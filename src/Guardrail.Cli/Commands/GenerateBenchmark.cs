@@ -25,8 +25,8 @@ internal static class GenerateBenchmark
         var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated concurrency levels.", DefaultValueFactory = _ => "1,4,16" };
         var tokens = new Option<int>("--tokens") { Description = "Tokens each request generates.", DefaultValueFactory = _ => 128 };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length in tokens (a fixed text, cut or repeated).", DefaultValueFactory = _ => 48 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (0: all cores).", DefaultValueFactory = _ => 2 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU (-1 all, 0 none).", DefaultValueFactory = _ => 0 };
+        var threads = EngineOptions.Threads(2);
+        var gpuLayers = EngineOptions.GpuLayers(0);
         var exportPrompt = new Option<FileInfo>("--export-prompt") { Description = "Also write the prompt's token ids as one JSON array, for another engine to start from." };
         var command = new Command("generate", "Generated tokens per second and time to first token of the generation engine at several concurrency levels.")
         {

@@ -25,9 +25,9 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on (default 127.0.0.1; another address needs an API key).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on (default 8080; 0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var parallel = new Option<int>("--parallel") { Description = "Requests generated together (default 4).", DefaultValueFactory = _ => 4 };
-        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers offloaded to the GPU (default -1: all; 0: CPU only).", DefaultValueFactory = _ => -1 };
+        var gpuLayers = EngineOptions.GpuLayers(-1);
         var context = new Option<int>("--context") { Description = "Tokens per request, prompt plus completion (default 4096).", DefaultValueFactory = _ => 4096 };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (default 0: every core).", DefaultValueFactory = _ => 0 };
+        var threads = EngineOptions.Threads();
         var queue = new Option<int>("--queue") { Description = "Requests that may wait while every sequence is busy (default 64); more are answered 503.", DefaultValueFactory = _ => 64 };
         var modelId = new Option<string>("--model-id") { Description = "The model's name in /v1/models (default: the file name)." };
         var command = new Command("serve", $"Serve a GGUF model over OpenAI's /v1/chat/completions, /v1/completions and /v1/models (API key: {ApiKeyVariable}).")
