@@ -7,9 +7,29 @@
 #   moderated   -> the gateway on a moderated chat route (the keyword-guard test model; prompt and response checked)
 # Every target is measured twice, in two rounds (the machine is noisy; report both).
 # Usage: benchmarks/proxy.sh [seconds] [connections]. Numbers, not a test; results go in docs/BENCHMARKS.md.
+#        benchmarks/proxy.sh --profile pass-through|moderated [seconds] [connections]: instead of the rounds, drives
+#        that gateway route with wrk while dotnet-trace samples the gateway (thread time and allocations) and
+#        dotnet-counters records its runtime counters; both files go to .cache/profile/ (open the .nettrace in
+#        PerfView, or convert it with `dotnet-trace convert --format Speedscope`; the counters are CSV), and prints
+#        the gateway's allocations and CPU time per request over the run.
+#        benchmarks/proxy.sh --measure pass-through|moderated ...: the same without dotnet-trace (its sampling costs
+#        CPU), for per-request figures undisturbed by the profiler.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$GUARDRAIL_ROOT"
+
+profile=""
+trace=false
+if [[ "${1:-}" == "--profile" || "${1:-}" == "--measure" ]]; then
+    [[ "$1" == "--profile" ]] && trace=true
+    profile="${2:?$1 needs a route: pass-through or moderated}"
+    [[ "$profile" == pass-through || "$profile" == moderated ]] || { echo "$1 takes pass-through or moderated, not '$profile'" >&2; exit 2; }
+    shift 2
+    for tool in dotnet-trace dotnet-counters; do
+        command -v "$tool" >/dev/null || [[ -x "$HOME/.dotnet/tools/$tool" ]] || dotnet tool install -g "$tool" >/dev/null
+    done
+    export PATH="$PATH:$HOME/.dotnet/tools"
+fi
 
 duration="${1:-10}"
 connections="${2:-32}"
@@ -70,7 +90,8 @@ export GUARDRAIL_BENCH_KEY="gk-bench-0123456789abcdef"
   ReverseProxy__Clusters__llm__Destinations__main__Address="http://127.0.0.1:$backend_port" \
   dotnet Guardrail.Gateway.dll --urls "http://127.0.0.1:$gateway_port"
 ) &
-pids+=($!)
+gateway_pid=$!
+pids+=($gateway_pid)
 
 dotnet benchmarks/Guardrail.BareYarp/bin/Release/net10.0/Guardrail.BareYarp.dll "http://127.0.0.1:$backend_port" --urls "http://127.0.0.1:$yarp_port" &
 pids+=($!)
@@ -88,6 +109,37 @@ run() {
   echo "== $name: $url"
   wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 }
+
+if [[ -n "$profile" ]]; then
+    url="http://127.0.0.1:$gateway_port/v1/chat/completions"
+    [[ "$profile" == pass-through ]] && url="http://127.0.0.1:$gateway_port/plain/v1/chat/completions"
+    out="$GUARDRAIL_CACHE_DIR/profile"
+    mkdir -p "$out"
+    stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+    # Warm up long enough for tiered compilation to finish, then sample the steady state only.
+    wrk -t2 -c"$connections" -d10s -s benchmarks/proxy/post-chat.lua "$url" >/dev/null
+    counters="$out/$profile-$stamp.counters.csv"
+    dotnet-counters collect -p "$gateway_pid" --format csv -o "$counters" --duration "00:00:$(printf %02d "$duration")" \
+        --counters System.Runtime >/dev/null &
+    collectors=($!)
+    if $trace; then
+        dotnet-trace collect -p "$gateway_pid" --profile dotnet-sampled-thread-time,gc-verbose --duration "00:00:00:$(printf %02d "$duration")" \
+            -o "$out/$profile-$stamp.nettrace" >/dev/null &
+        collectors+=($!)
+    fi
+    wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | tee "$out/$profile-$stamp.wrk.txt" \
+        | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+    wait "${collectors[@]}" || true
+    # Per request: the counters' per-second allocation and CPU rates summed over the run, over wrk's request count.
+    requests="$(awk '/requests in/ { print $1 }' "$out/$profile-$stamp.wrk.txt")"
+    awk -F, -v requests="$requests" '
+        $3 ~ /^dotnet.gc.heap.total_allocated/ { allocated += $5 }
+        $3 ~ /^dotnet.process.cpu.time/ { cpu += $5 }
+        END { printf "per request: %.1f KiB allocated, %.3f ms CPU (%d requests; counters over the run)\n", allocated / requests / 1024, cpu * 1000 / requests, requests }' "$counters"
+    $trace && echo "profile: $out/$profile-$stamp.nettrace"
+    echo "counters: $counters"
+    exit 0
+fi
 
 echo "wrk: ${duration}s, $connections connections, 2 threads; $(nproc) cores"
 for round in 1 2; do

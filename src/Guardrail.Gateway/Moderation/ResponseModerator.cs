@@ -1,4 +1,3 @@
-using System.Buffers;
 using Guardrail.Conversations;
 using Guardrail.Gateway.Configuration;
 using Guardrail.Gateway.Limits;
@@ -76,7 +75,7 @@ internal sealed partial class ResponseModerator
                 return;
             }
 
-            await CheckCompletionAsync(context, body, exchange, encoded);
+            await CheckCompletionAsync(context, body, contentHeaders.ContentLength, exchange, encoded);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -89,10 +88,11 @@ internal sealed partial class ResponseModerator
         }
     }
 
-    private async Task CheckCompletionAsync(HttpContext context, UpstreamBodyStream backend, ModeratedExchange exchange, bool encoded)
+    private async Task CheckCompletionAsync(HttpContext context, UpstreamBodyStream backend, long? contentLength, ModeratedExchange exchange, bool encoded)
     {
         var (request, policy, shadow, moderation) = (exchange.Request, exchange.Policy, exchange.Shadow, exchange.Moderation);
-        var (body, complete) = await ReadBoundedAsync(backend, _maxBodyBytes, context.RequestAborted);
+        using var body = new PooledBodyBuffer(contentLength is { } length && length <= _maxBodyBytes ? length : null);
+        var complete = await ReadBoundedAsync(backend, body, _maxBodyBytes, context.RequestAborted);
         var choices = complete && !encoded ? OpenAIResponseReader.ReadChoices(body.WrittenMemory, request.Api) : null;
         if (choices is null)
         {
@@ -175,21 +175,21 @@ internal sealed partial class ResponseModerator
         context.Response.Headers[ModerationMiddleware.DecisionIdHeader] = decisionId;
     }
 
-    private static async Task<(ArrayBufferWriter<byte> Body, bool Complete)> ReadBoundedAsync(Stream backend, long limit, CancellationToken cancellationToken)
+    /// <summary>Reads the backend's body into <paramref name="body"/>; false when it passed <paramref name="limit"/> first.</summary>
+    private static async Task<bool> ReadBoundedAsync(Stream backend, PooledBodyBuffer body, long limit, CancellationToken cancellationToken)
     {
-        var body = new ArrayBufferWriter<byte>(16 * 1024);
         while (true)
         {
-            var read = await backend.ReadAsync(body.GetMemory(16 * 1024), cancellationToken);
+            var read = await backend.ReadAsync(body.GetMemory(), cancellationToken);
             if (read == 0)
             {
-                return (body, true);
+                return true;
             }
 
             body.Advance(read);
             if (body.WrittenCount > limit)
             {
-                return (body, false);
+                return false;
             }
         }
     }

@@ -18,7 +18,15 @@ internal sealed class RequestBodyReader(GuardrailOptions options)
         var request = context.Request;
         try
         {
-            using var buffer = request.ContentLength is { } length and <= int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
+            if (request.ContentLength is { } length && length <= _limit)
+            {
+                // The announced length is the whole body (Kestrel ends the body there): one array, read into directly.
+                var body = new byte[length];
+                await request.Body.ReadExactlyAsync(body, context.RequestAborted);
+                return body;
+            }
+
+            using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, context.RequestAborted);
             return buffer.Length > _limit ? await TooLargeAsync(context) : buffer.ToArray();
         }
