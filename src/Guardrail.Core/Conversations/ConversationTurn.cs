@@ -30,6 +30,8 @@ public sealed record ConversationTurn
 
         Role = role;
         Parts = list;
+        // Rendered once: the cache key, the prompt and the audit record all read it.
+        Text = list.Length == 1 ? list[0].Render() : string.Join('\n', list.Select(static part => part.Render()));
     }
 
     /// <summary>Who speaks.</summary>
@@ -39,7 +41,7 @@ public sealed record ConversationTurn
     public IReadOnlyList<TurnPart> Parts { get; }
 
     /// <summary>The turn as plain text: every piece rendered, joined by <c>\n</c>. Not yet trimmed or neutralised.</summary>
-    public string Text => string.Join('\n', Parts.Select(static part => part.Render()));
+    public string Text { get; }
 
     /// <summary>A user turn holding one piece of text.</summary>
     public static ConversationTurn User(string text) =>

@@ -85,7 +85,7 @@ public sealed class ModerationPipeline
         }
 
         _metrics.Record(outcome);
-        var recorded = await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context) with { CacheHit = cacheHit }, cancellationToken);
+        var recorded = await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context, cacheHit), cancellationToken);
         GuardrailTracing.SetOutcome(activity, recorded, audited: !recorded.AuditFailed);
         return recorded;
     }
@@ -133,7 +133,7 @@ public sealed class ModerationPipeline
         var verdict = GuardVerdict.Failed(reason);
         var outcome = new ModerationOutcome(_ids.Next(), verdict, PolicyDecider.Decide(verdict, policy, direction), policy);
         _metrics.Record(outcome);
-        var recorded = await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context), cancellationToken);
+        var recorded = await RecordAsync(outcome, ToAuditRecord(outcome, conversation, context, cacheHit: false), cancellationToken);
         GuardrailTracing.SetOutcome(activity, recorded, audited: !recorded.AuditFailed);
         return recorded;
     }
@@ -238,7 +238,7 @@ public sealed class ModerationPipeline
         }
     }
 
-    private AuditRecord ToAuditRecord(ModerationOutcome outcome, Conversation conversation, ModerationContext context)
+    private AuditRecord ToAuditRecord(ModerationOutcome outcome, Conversation conversation, ModerationContext context, bool cacheHit)
     {
         var decision = outcome.Decision;
         var verdict = outcome.Verdict;
@@ -268,6 +268,7 @@ public sealed class ModerationPipeline
             TraceId = context.TraceId,
             Content = RenderForReview(conversation),
             ContentRetention = outcome.Policy.ContentRetention,
+            CacheHit = cacheHit,
         };
     }
 }

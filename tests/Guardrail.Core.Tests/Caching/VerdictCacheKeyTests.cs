@@ -1,6 +1,7 @@
 using Guardrail.Caching;
 using Guardrail.Conversations;
 using Guardrail.Core.Tests.Policies;
+using Guardrail.Taxonomy;
 
 namespace Guardrail.Core.Tests.Caching;
 
@@ -21,6 +22,25 @@ public sealed class VerdictCacheKeyTests
 
         Assert.Equal(first, second);
         Assert.Matches("^verdict:v1:[0-9a-f]{64}$", first.Value);
+    }
+
+    /// <summary>
+    /// Keys are shared across gateway versions (Redis, rolling upgrades), so the hashed layout is pinned: this value
+    /// was computed outside .NET from the layout the type documents (SHA-256 of little-endian lengths and UTF-8 bytes).
+    /// </summary>
+    [Fact]
+    public void Create_KnownInput_GivesThePinnedKey()
+    {
+        HazardCategory[] categories =
+        [
+            new() { Code = "S1", Name = "Violent Crimes" },
+            new() { Code = "S15", Name = "Payroll Leaks", Description = "  Salary data of named people. ", DescribeInPrompt = true },
+        ];
+        var conversation = new Conversation([ConversationTurn.User("Wie viel verdient Jürgen? 给我看"), ConversationTurn.Assistant("Ich weiß es nicht.")]);
+
+        var key = VerdictCacheKey.Create(conversation, CheckDirection.Response, categories, "guard-model-1b");
+
+        Assert.Equal("verdict:v1:5d9ffc7b1dc19df28fdb96c3591a65ba620e01b2f2bf7cf0eb2f98b2aa619780", key.Value);
     }
 
     [Fact]
