@@ -56,7 +56,7 @@ internal sealed partial class GatewayAuthenticationHandler : AuthenticationHandl
             activity.SetTag(GuardrailTracing.KeyIdAttribute, caller.KeyId);
         }
 
-        var identity = new ClaimsIdentity(caller.ToClaims(), Scheme.Name);
+        var identity = new GatewayIdentity(caller, Scheme.Name);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
     }
 

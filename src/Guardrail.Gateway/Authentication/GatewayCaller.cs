@@ -32,6 +32,12 @@ public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind K
     public static GatewayCaller? From(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
+        // The handler's own identity carries the caller it found; claims are read back only for a principal built elsewhere.
+        if (user.Identity is GatewayIdentity { Caller: var found })
+        {
+            return found;
+        }
+
         var tenant = user.FindFirst(TenantClaim)?.Value;
         var keyId = user.FindFirst(KeyIdClaim)?.Value;
         if (tenant is null || keyId is null)
@@ -59,6 +65,15 @@ public sealed record GatewayCaller(string Tenant, string KeyId, GatewayKeyKind K
 
         return claims;
     }
+}
+
+/// <summary>
+/// The identity the authentication handler signs a caller in with: the usual claims, and the caller itself, so that the
+/// several steps of a request that ask who is calling do not parse the claims again each time.
+/// </summary>
+internal sealed class GatewayIdentity(GatewayCaller caller, string authenticationType) : ClaimsIdentity(caller.ToClaims(), authenticationType)
+{
+    public GatewayCaller Caller { get; } = caller;
 }
 
 /// <summary>The caller of the current request.</summary>

@@ -11,14 +11,11 @@ namespace Guardrail.Gateway.Limits;
 /// </summary>
 internal sealed class RateLimitMiddleware(RequestDelegate next, GatewayRateLimiter limiter, LimitRefusalRecorder refusals)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!limiter.Enabled)
-        {
-            await next(context);
-            return;
-        }
+    // Without limits the next step runs directly: no state machine of this one's on the way.
+    public Task InvokeAsync(HttpContext context) => limiter.Enabled ? AdmitAsync(context) : next(context);
 
+    private async Task AdmitAsync(HttpContext context)
+    {
         var admission = await limiter.AdmitAsync(context.GetCaller(), context.RequestAborted);
         context.Response.RegisterForDispose(admission);
         context.Response.OnStarting(static state =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -175,40 +176,56 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = new KeyValuePair<string, string>[tags.Length];
-            for (var i = 0; i < tags.Length; i++)
+            // Measurements come on every request: the label scratch space is rented, not allocated.
+            var labelArray = ArrayPool<KeyValuePair<string, string>>.Shared.Rent(tags.Length);
+            var valueArray = ArrayPool<string>.Shared.Rent(tags.Length);
+            try
             {
-                labels[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? string.Empty);
-            }
+                var labels = labelArray.AsSpan(0, tags.Length);
+                for (var i = 0; i < tags.Length; i++)
+                {
+                    labels[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? string.Empty);
+                }
 
-            if (!IsSorted(labels))
-            {
-                Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-            }
-            var collector = CollectorFor(labels);
-            var values = new string[labels.Length];
-            for (var i = 0; i < labels.Length; i++)
-            {
-                values[i] = labels[i].Value;
-            }
+                if (!IsSorted(labels))
+                {
+                    labels.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                }
 
+                var values = valueArray.AsSpan(0, tags.Length);
+                for (var i = 0; i < labels.Length; i++)
+                {
+                    values[i] = labels[i].Value;
+                }
+
+                Record(value, CollectorFor(labels), values);
+            }
+            finally
+            {
+                ArrayPool<KeyValuePair<string, string>>.Shared.Return(labelArray, clearArray: true);
+                ArrayPool<string>.Shared.Return(valueArray, clearArray: true);
+            }
+        }
+
+        private void Record(double value, Collector collector, ReadOnlySpan<string> values)
+        {
             switch (kind)
             {
                 case InstrumentKind.Counter:
-                    ((Counter)collector).WithLabels((ReadOnlySpan<string>)values).Inc(value);
+                    ((Counter)collector).WithLabels(values).Inc(value);
                     break;
                 case InstrumentKind.ObservableCounter:
-                    SetCounter((Counter)collector, values, value);
+                    SetCounter((Counter)collector, values.ToArray(), value);
                     break;
                 case InstrumentKind.UpDownCounter:
-                    ((Gauge)collector).WithLabels((ReadOnlySpan<string>)values).Inc(value);
+                    ((Gauge)collector).WithLabels(values).Inc(value);
                     break;
                 case InstrumentKind.Gauge:
                 case InstrumentKind.ObservableGauge:
-                    ((Gauge)collector).WithLabels((ReadOnlySpan<string>)values).Set(value);
+                    ((Gauge)collector).WithLabels(values).Set(value);
                     break;
                 case InstrumentKind.Histogram:
-                    ((Histogram)collector).WithLabels((ReadOnlySpan<string>)values).Observe(value);
+                    ((Histogram)collector).WithLabels(values).Observe(value);
                     break;
             }
 
@@ -295,7 +312,7 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
             child.IncTo(total);
         }
 
-        private Collector CollectorFor(KeyValuePair<string, string>[] labels)
+        private Collector CollectorFor(ReadOnlySpan<KeyValuePair<string, string>> labels)
         {
             if (_collector is { } existing && SameNames(_labelNames!, labels))
             {
@@ -330,11 +347,11 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
                 return SameNames(_labelNames!, labels)
                     ? _collector
                     : throw new InvalidOperationException(
-                        $"Metric '{instrument.Name}' was recorded with labels ({string.Join(", ", labels.Select(static l => l.Key))}) after ({string.Join(", ", _labelNames!)}): an instrument must always use the same label names.");
+                        $"Metric '{instrument.Name}' was recorded with labels ({string.Join(", ", labels.ToArray().Select(static l => l.Key))}) after ({string.Join(", ", _labelNames!)}): an instrument must always use the same label names.");
             }
         }
 
-        private static bool IsSorted(KeyValuePair<string, string>[] labels)
+        private static bool IsSorted(ReadOnlySpan<KeyValuePair<string, string>> labels)
         {
             for (var i = 1; i < labels.Length; i++)
             {
@@ -347,7 +364,7 @@ internal sealed partial class PrometheusMeterBridge : IDisposable
             return true;
         }
 
-        private static bool SameNames(string[] names, KeyValuePair<string, string>[] labels)
+        private static bool SameNames(string[] names, ReadOnlySpan<KeyValuePair<string, string>> labels)
         {
             if (names.Length != labels.Length)
             {

@@ -50,11 +50,12 @@ internal sealed class UpstreamResilienceHandler : DelegatingHandler
         exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
         || exception.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable };
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        await _pipeline.ExecuteAsync(
-            static async (state, token) => await state.Handler.SendCoreAsync(state.Request, token),
+    // No async wrappers of its own: the pipeline awaits the send, and this only hands its task on.
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(
+            static (state, token) => new ValueTask<HttpResponseMessage>(state.Handler.SendCoreAsync(state.Request, token)),
             (Handler: this, Request: request),
-            cancellationToken);
+            cancellationToken).AsTask();
 
     private Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         base.SendAsync(request, cancellationToken);
