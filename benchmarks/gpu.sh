@@ -7,7 +7,7 @@
 # cannot be used on this machine (a CUDA library it links is missing) and nvcc is installed, libggml-cuda.so is built
 # from the same llama.cpp release's sources (the bundle in the node-llama-cpp package) for this GPU's architecture.
 # Without a GPU, or when the CUDA runtime does not load, it falls back to the CPU, says so, and runs only the 1B shape
-# with 16 checks per level, so that the run ends in minutes (the 8B shape on CPU would take hours).
+# with 8 checks per level, so that the run ends in minutes (the 8B shape on CPU would take hours).
 # Numbers, not a test: results go in docs/BENCHMARKS.md with the command line.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -17,7 +17,7 @@ started=$SECONDS
 levels="1,4,16,64"
 requests_1b="${1:-512}"
 requests_8b="${2:-256}"
-cpu_requests=16
+cpu_requests=8
 llama_dir="$GUARDRAIL_CACHE_DIR/llama"
 bench_dir="$GUARDRAIL_CACHE_DIR/bench"
 
@@ -60,7 +60,7 @@ missing_libraries() { ldd "$1" 2>/dev/null | awk '/not found/ { print $1 }'; }
 fallback=""
 gpu_name=""
 if ! command -v nvidia-smi >/dev/null 2>&1; then
-    fallback="nvidia-smi is not installed (no NVIDIA driver)"
+    fallback="no NVIDIA driver: nvidia-smi is not installed"
 elif ! gpu_name="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -n 1)" || [[ -z "$gpu_name" ]]; then
     fallback="nvidia-smi found no GPU"
 fi
@@ -105,7 +105,7 @@ else
     say "CPU fallback: $fallback. Running the 1B shape only, $cpu_requests checks per level."
     runs=("1B|$model_1b|$cpu_requests")
     gpu_layers=0
-    backend="CPU fallback ($fallback)"
+    backend="CPU fallback: $fallback"
 fi
 
 # 4. The runs, then one table. tokens/s: tokens llama.cpp decoded per second of wall time (prompt tokens not taken
@@ -115,7 +115,9 @@ trap 'rm -f "$table"' EXIT
 for run in "${runs[@]}"; do
     IFS='|' read -r shape model requests <<<"$run"
     say "$shape shape: $requests checks per level at concurrency $levels"
-    output="$("${guardrail[@]}" bench classify --model "$model" --requests "$requests" --concurrency "$levels" --gpu-layers "$gpu_layers")"
+    # Every level checks the same conversations: without --no-conversation-cache the later levels would find whole
+    # prompts cached by the first and decode almost nothing.
+    output="$("${guardrail[@]}" bench classify --model "$model" --requests "$requests" --concurrency "$levels" --gpu-layers "$gpu_layers" --no-conversation-cache)"
     printf '%s\n' "$output" >&2
     awk -F' [|] ' -v shape="$shape" -v requests="$requests" '
         /^[0-9]+ [|] / { printf "| %s | %s | %s | %s | %s | %.0f | %.0f / %.0f |\n", shape, $1, $3, $4, $2, $9 / $5, $9 / requests, ($9 + $10) / requests }
@@ -123,7 +125,7 @@ for run in "${runs[@]}"; do
 done
 
 echo "backend: $backend"
-echo "conversation: one user message of 20 to 60 words (about 100 conversation tokens, 136 prompt-prefix tokens with all 14 categories); prefix reuse on"
+echo "conversation: one user message of 20 to 60 words (about 100 conversation tokens, 136 prompt-prefix tokens with all 14 categories); policy prefix reuse on, conversation cache off"
 echo "| shape | concurrency | p50 ms | p99 ms | checks/s | tokens/s | tokens per check, decoded / in prompt |"
 echo "|---|---|---|---|---|---|---|"
 cat "$table"

@@ -55,6 +55,12 @@ public sealed class Http2Fixture : IAsyncLifetime
         await File.WriteAllBytesAsync(certificate, SelfSignedCertificate());
 
         var settings = ModerationFixture.Settings(H2Backend.BaseAddress, policies: null, ModerationFixture.ModelPath);
+        // The moderation fixture's routes that name its own test policies take the default policy here.
+        foreach (var pinned in settings.Keys.Where(k => k.EndsWith(":Metadata:Guardrail.Policy", StringComparison.Ordinal)).ToList())
+        {
+            settings.Remove(pinned);
+        }
+
         settings["ReverseProxy:Clusters:llm:HttpRequest:Version"] = "2";
         settings["ReverseProxy:Clusters:llm:HttpRequest:VersionPolicy"] = "RequestVersionExact";
         settings["ReverseProxy:Clusters:llm-h1:Destinations:main:Address"] = H1Backend.BaseAddress.ToString();
