@@ -17,6 +17,9 @@ events { worker_connections 4096; }
 http {
   access_log off;
   http2_max_concurrent_streams 256;
+  # nginx closes an HTTP/2 connection (GOAWAY) after keepalive_requests (default 1000) requests; the requests then in
+  # flight are retried by the client, which a proxy cannot do with a streamed body (502). Benchmarks keep connections.
+  keepalive_requests 10000000;
   client_body_temp_path $work/nginx-h2/body; proxy_temp_path $work/nginx-h2/proxy;
   fastcgi_temp_path $work/nginx-h2/fcgi; uwsgi_temp_path $work/nginx-h2/uwsgi; scgi_temp_path $work/nginx-h2/scgi;
   upstream backend { server 127.0.0.1:$backend_port; keepalive 64; }
