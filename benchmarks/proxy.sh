@@ -6,7 +6,11 @@
 #   pass-through -> the gateway on a route without moderation
 #   moderated   -> the gateway on a moderated chat route (the keyword-guard test model; prompt and response checked)
 # Every target is measured twice, in two rounds (the machine is noisy; report both).
-# Usage: benchmarks/proxy.sh [seconds] [connections]. Numbers, not a test; results go in docs/BENCHMARKS.md.
+# With --h2 (after them) or --h2-only (instead of them), the same targets over h2c with h2load: an nginx h2c backend
+# (`listen ... http2` on plain text takes HTTP/2 with prior knowledge), nginx in front of the HTTP/1.1 backend (nginx
+# proxies only in HTTP/1.x, so its row is h2c in and HTTP/1.1 out), and bare YARP and a second gateway with h2c
+# listeners speaking h2c to the h2c backend (YARP's HttpRequest: Version 2, RequestVersionExact).
+# Usage: benchmarks/proxy.sh [seconds] [connections] [--h2|--h2-only]. Numbers, not a test; results go in docs/BENCHMARKS.md.
 #        benchmarks/proxy.sh --profile pass-through|moderated [seconds] [connections]: instead of the rounds, drives
 #        that gateway route with wrk while dotnet-trace samples the gateway (thread time and allocations) and
 #        dotnet-counters records its runtime counters; both files go to .cache/profile/ (open the .nettrace in
@@ -33,7 +37,10 @@ fi
 
 duration="${1:-10}"
 connections="${2:-32}"
+h2="${3:-}"
+[[ -z "$h2" || "$h2" == --h2 || "$h2" == --h2-only ]] || die "unknown argument '$h2' (expected --h2 or --h2-only)"
 ensure_debian_packages nginx:nginx wrk:wrk
+[[ -z "$h2" ]] || ensure_debian_packages h2load:nghttp2-client
 scripts/native-runtime.sh >/dev/null
 dotnet build src/Guardrail.Gateway -c Release -nologo -clp:ErrorsOnly
 dotnet build src/Guardrail.Cli -c Release -nologo -clp:ErrorsOnly
@@ -141,6 +148,7 @@ if [[ -n "$profile" ]]; then
     exit 0
 fi
 
+[[ "$h2" == --h2-only ]] || {
 echo "wrk: ${duration}s, $connections connections, 2 threads; $(nproc) cores"
 for round in 1 2; do
   echo "#### round $round"
@@ -150,3 +158,7 @@ for round in 1 2; do
   run pass-through "http://127.0.0.1:$gateway_port/plain/v1/chat/completions"
   run moderated "http://127.0.0.1:$gateway_port/v1/chat/completions"
 done
+}
+
+[[ -n "$h2" ]] || exit 0
+source benchmarks/proxy/h2.sh

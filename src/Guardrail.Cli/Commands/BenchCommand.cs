@@ -134,6 +134,7 @@ internal static class BenchCommand
 
         var report = new StringBuilder();
         report.Append(CultureInfo.InvariantCulture, $"model: {classifier.ModelDescription}; prefix reuse: {(prefixReuse ? "on" : "off")}; conversation cache: {(conversationCache ? "on" : "off")}; threads: {(threads == 0 ? Environment.ProcessorCount : threads)}; requests per level: {requests}\n");
+        report.Append(CultureInfo.InvariantCulture, $"backend: {Backend(gpuLayers)}\n");
         report.Append("concurrency | checks/s | p50 ms | p99 ms | wall s | llama.cpp prompt ms | llama.cpp eval ms | outside llama_decode ms | tokens decoded | tokens reused | largest batch\n");
         report.Append("---|---|---|---|---|---|---|---|---|---|---\n");
         foreach (var level in levels)
@@ -197,6 +198,16 @@ internal static class BenchCommand
             json.Flush();
             output.WriteByte((byte)'\n');
         }
+    }
+
+    /// <summary>Where the layers run: the GPU devices the runtime found when layers are offloaded, else the CPU.</summary>
+    private static string Backend(int gpuLayers)
+    {
+        var runtime = NativeRuntime.Current;
+        var gpus = runtime?.Devices.Where(d => d.Kind is "Gpu" or "IntegratedGpu").ToList() ?? [];
+        return gpuLayers != 0 && gpus.Count > 0
+            ? $"GPU {string.Join(", ", gpus.Select(d => $"{d.Name} ({d.Description})"))}, gpu layers {gpuLayers}"
+            : "CPU";
     }
 
     internal static double Percentile(double[] sorted, double p) =>

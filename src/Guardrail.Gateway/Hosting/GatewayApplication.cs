@@ -92,8 +92,7 @@ public static class GatewayApplication
 
         if (options.Metrics.ManagementUrl is { } managementUrl)
         {
-            var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
-            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(urls) ? managementUrl : $"{urls};{managementUrl}");
+            GatewayListeners.AddManagementListener(builder, managementUrl);
         }
 
         if (options.Logging.Json)

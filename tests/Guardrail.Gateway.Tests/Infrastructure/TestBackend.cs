@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,8 +12,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Guardrail.Gateway.Tests.Infrastructure;
 
-/// <summary>A request as the backend saw it.</summary>
-internal sealed record BackendRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body);
+/// <summary>A request as the backend saw it; <paramref name="Protocol"/> is HTTP/1.1 or HTTP/2.</summary>
+internal sealed record BackendRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, string Protocol = "HTTP/1.1");
 
 /// <summary>
 /// A real Kestrel server on a loopback port that plays an OpenAI-compatible model server. It records every request
@@ -111,11 +112,13 @@ internal sealed class TestBackend : IAsyncDisposable
     /// </summary>
     public SemaphoreSlim StreamGate { get; } = new(0);
 
-    public static async Task<TestBackend> StartAsync()
+    /// <summary>Starts the backend; <paramref name="protocols"/> <c>Http2</c> makes it an h2c server (HTTP/2 with prior knowledge only).</summary>
+    public static async Task<TestBackend> StartAsync(HttpProtocols protocols = HttpProtocols.Http1)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = protocols));
         var app = builder.Build();
         var backend = new TestBackend(app);
         app.Use(async (context, next) =>
@@ -160,7 +163,7 @@ internal sealed class TestBackend : IAsyncDisposable
         await context.Request.Body.CopyToAsync(body);
         context.Request.Body = new MemoryStream(body.ToArray());
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _requests.Enqueue(new BackendRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray()));
+        _requests.Enqueue(new BackendRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray(), context.Request.Protocol));
     }
 
     private async Task WriteStreamAsync(HttpContext context)
