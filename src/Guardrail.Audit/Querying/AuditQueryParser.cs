@@ -99,7 +99,7 @@ public static class AuditQueryParser
             Verdict = reader.Choice("verdict", "safe, unsafe, error, not_checked", AuditNames.TryParseVerdict(reader.Text("verdict"), out var verdict)) ? verdict : null,
             Category = reader.Category("category"),
             PolicyId = reader.Text("policy"),
-            TraceId = reader.Text("trace_id"),
+            TraceId = reader.TraceId("trace_id"),
             ClassifierEndpoint = reader.Text("classifier_endpoint"),
             Refusal = reader.Text("refusal"),
             Search = reader.Text("search"),
@@ -275,6 +275,24 @@ public static class AuditQueryParser
             }
 
             Invalid(name, code, "use a category code such as S1.");
+            return null;
+        }
+
+        /// <summary>A W3C trace id, as the store's query validation demands: refused here, with the parameter
+        /// named, rather than by the store as a failure.</summary>
+        public string? TraceId(string name)
+        {
+            if (Text(name) is not { } id)
+            {
+                return null;
+            }
+
+            if (AuditRecordRules.IsTraceId(id))
+            {
+                return id;
+            }
+
+            Invalid(name, id, "use a W3C trace id: 32 hexadecimal digits, not all zero.");
             return null;
         }
 

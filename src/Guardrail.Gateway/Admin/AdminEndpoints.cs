@@ -1,6 +1,7 @@
 using Guardrail.Audit.Export;
 using Guardrail.Audit.Querying;
 using Guardrail.Auditing;
+using Guardrail.Gateway.Admin.OpenApi;
 using Guardrail.Gateway.Admin.Review;
 using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Authentication;
@@ -33,6 +34,9 @@ internal static class AdminEndpoints
         api.MapPost("/decisions/{id}/label", LabelAsync).WithMetadata(new GatewayRouteName("admin_label")).RequireAuthorization(GatewayAuthorization.AdminRolePolicy(AdminRole.Label));
         api.MapGet("/stats", StatsAsync).WithMetadata(new GatewayRouteName("admin_stats")).RequireAuthorization(read);
         api.MapGet("/actions", AdminActionTrail.ListAsync).WithMetadata(new GatewayRouteName("admin_actions")).RequireAuthorization(GatewayAuthorization.UnscopedAdminPolicy);
+
+        // The contract of the endpoints above, to any admin key whatever its roles and tenants: it holds no data.
+        api.MapAdminOpenApi();
         endpoints.MapReviewPage();
         return endpoints;
     }

@@ -2,6 +2,7 @@ using Guardrail.Auditing;
 using Guardrail.Caching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Guardrail.Gateway.Admin;
+using Guardrail.Gateway.Admin.OpenApi;
 using Guardrail.Classification;
 using Guardrail.Gateway.Auditing;
 using Guardrail.Gateway.Caching;
@@ -129,6 +130,7 @@ public static class GatewayApplication
 
         services.AddSingleton(developmentKeys);
         services.AddGuardrailAuthentication(options);
+        services.AddGuardrailAdminOpenApi();
         services.AddSingleton<RequestBodyReader>();
         services.AddSingleton(new GatewayStartupReport(warnings, report.UsesDefaultProxy));
         services.AddSingleton<GatewayReadiness>();

@@ -127,6 +127,30 @@ public sealed class AuditQueryParserTests
         Assert.Null(parsed.Query.Label);
     }
 
+    /// <summary>The store refuses a query whose trace id is not one (a 500 through the API before the parser checked it).</summary>
+    [Theory]
+    [InlineData("not-a-trace-id")]
+    [InlineData("00000000000000000000000000000000")]
+    [InlineData("4bf92f3577b34da6a3ce929d0e0e47360")]
+    public void Parse_BadTraceId_IsAProblemNamingIt(string traceId)
+    {
+        var api = Parse("trace_id=" + traceId, AuditQueryUse.List);
+        var cli = AuditQueryParser.Parse([KeyValuePair.Create("--trace-id", (string?)traceId)], AuditQueryUse.List, AuditQueryNaming.CommandLine, _clock);
+
+        Assert.Equal("trace_id", Assert.Single(api.Problems).Parameter);
+        Assert.Equal("--trace-id", Assert.Single(cli.Problems).Parameter);
+        Assert.Null(api.Query.TraceId);
+    }
+
+    [Fact]
+    public void Parse_GoodTraceId_IsKept()
+    {
+        var parsed = Parse("trace_id=4BF92F3577B34DA6A3CE929D0E0E4736", AuditQueryUse.List);
+
+        Assert.Empty(parsed.Problems);
+        Assert.Equal("4BF92F3577B34DA6A3CE929D0E0E4736", parsed.Query.TraceId);
+    }
+
     [Fact]
     public void Parse_UnlabelledFalse_IsNoFilter()
     {

@@ -5,7 +5,7 @@ using Guardrail.Streaming;
 
 namespace Guardrail.Core.Tests.Streaming;
 
-public sealed class StreamModeratorTests
+public sealed partial class StreamModeratorTests
 {
     private const string SafeText =
         "The harbour was quiet that morning. Fishermen mended their nets, gulls argued over scraps, " +

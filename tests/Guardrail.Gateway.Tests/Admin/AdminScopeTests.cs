@@ -66,6 +66,23 @@ public sealed class AdminScopeTests : IAsyncLifetime
         await _backend.DisposeAsync();
     }
 
+    /// <summary>The OpenAPI document holds no decisions: every admin key may read it, whatever its roles and tenants.</summary>
+    [Theory]
+    [InlineData(ReaderKey)]
+    [InlineData(LabellerKey)]
+    [InlineData(ExporterKey)]
+    public async Task OpenApiDocument_AnyAdminKey_Is200(string key)
+    {
+        using var client = _gateway.CreateClient(key);
+
+        using var response = await client.GetAsync("/admin/v1/openapi.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("3.1", document.RootElement.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+    }
+
     [Fact]
     public async Task ListAndStats_ScopedKey_SeeOnlyItsTenants()
     {

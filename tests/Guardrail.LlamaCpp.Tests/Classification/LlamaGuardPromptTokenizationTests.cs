@@ -12,7 +12,7 @@ namespace Guardrail.LlamaCpp.Tests.Classification;
 /// special-token text must stay plain text.
 /// </summary>
 [Collection(VocabModelCollection.Name)]
-public sealed class LlamaGuardPromptTokenizationTests
+public sealed partial class LlamaGuardPromptTokenizationTests
 {
     private const int BeginOfText = 128000;
     private const int EotId = 128009;
