@@ -5,7 +5,7 @@
 # a regression test (see docs/BENCHMARKS.md, "Fuzzing"). Numbers, not a test: not run in CI.
 # Usage: benchmarks/fuzz.sh TARGET MINUTES
 #   TARGET: openai-request | sse | response | policy | taxonomy | gguf
-# Reproduce a finding in process: dotnet .cache/fuzz/TARGET/harness/Guardrail.Fuzz.dll TARGET FILE...
+# Reproduce a finding in process: dotnet .cache/fuzz/harness/Guardrail.Fuzz.dll TARGET FILE...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$GUARDRAIL_ROOT"
@@ -29,16 +29,22 @@ if [[ ! -x "$tools/sharpfuzz" ]]; then
 fi
 
 work="$GUARDRAIL_ROOT/.cache/fuzz/$target"
-harness="$work/harness"
-rm -rf "$harness"
 mkdir -p "$work"
-say "publishing the harness to $harness"
-dotnet publish benchmarks/Guardrail.Fuzz -c Release -o "$harness" -nologo -clp:ErrorsOnly >/dev/null
-# Coverage comes from the assemblies under test (and the YAML parser the loaders drive); the harness itself and
-# SharpFuzz stay uninstrumented.
-for assembly in Guardrail.Core Guardrail.LlamaCpp YamlDotNet; do
-    "$tools/sharpfuzz" "$harness/$assembly.dll" >/dev/null
-done
+# One instrumented build serves every target; it is rebuilt when a source it is made of changed since.
+harness="$GUARDRAIL_ROOT/.cache/fuzz/harness"
+stamp="$harness/.instrumented"
+sources=(benchmarks/Guardrail.Fuzz src/Guardrail.Core src/Guardrail.LlamaCpp src/Guardrail.ModelSynthesis Directory.Packages.props policies taxonomy)
+if [[ ! -f "$stamp" ]] || [[ -n "$(find "${sources[@]}" -newer "$stamp" -type f ! -path '*/bin/*' ! -path '*/obj/*' -print -quit)" ]]; then
+    rm -rf "$harness"
+    say "publishing the harness to $harness"
+    dotnet publish benchmarks/Guardrail.Fuzz -c Release -o "$harness" -nologo -clp:ErrorsOnly >/dev/null
+    # Coverage comes from the assemblies under test (and the YAML parser the loaders drive); the harness itself
+    # and SharpFuzz stay uninstrumented.
+    for assembly in Guardrail.Core Guardrail.LlamaCpp YamlDotNet; do
+        "$tools/sharpfuzz" "$harness/$assembly.dll" >/dev/null
+    done
+    touch "$stamp"
+fi
 
 out="$work/out"
 if [[ -d "$out" ]]; then
