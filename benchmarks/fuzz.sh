@@ -5,7 +5,8 @@
 # a regression test (see docs/BENCHMARKS.md, "Fuzzing"). Numbers, not a test: not run in CI.
 # Usage: benchmarks/fuzz.sh TARGET MINUTES
 #   TARGET: openai-request | sse | response | policy | taxonomy | gguf
-# Reproduce a finding in process: dotnet .cache/fuzz/harness/Guardrail.Fuzz.dll TARGET FILE...
+# Reproduce a finding in process with the uninstrumented build (the instrumented one runs only under afl-fuzz):
+#   dotnet build benchmarks/Guardrail.Fuzz -c Release && dotnet benchmarks/Guardrail.Fuzz/bin/Release/net10.0/Guardrail.Fuzz.dll TARGET FILE...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$GUARDRAIL_ROOT"

@@ -5,7 +5,7 @@ namespace Guardrail.Fuzz;
 
 /// <summary>
 /// <c>sse</c>: one backend stream. The first byte picks the settings (protocol, streaming mode, a small or the default
-/// event limit), the second seeds the chunk sizes; the rest is the stream, read in chunks of 1 to 64 bytes or whole.
+/// event limit, the default or the smallest buffer), the second seeds the chunk sizes; the rest is the stream, read in chunks of 1 to 64 bytes or whole.
 /// It runs through the SSE parser (whose events must not depend on where the chunks split and must add up to the
 /// bytes read), the chunk reader of each event, and the stream moderator with a check that blocks a keyword.
 /// Contract: the parser may throw <see cref="SseFormatException"/> (an event over the limit) and the chunk reader
@@ -25,12 +25,14 @@ internal static class SseTarget
         var settings = input[0];
         var body = input.AsMemory(2);
         var chunks = Split(body, input[1]);
+        var maxEventBytes = (settings & 0x10) == 0 ? SseParser.DefaultMaxEventBytes : SmallEventLimit;
         var options = new StreamModerationOptions
         {
             Protocol = (settings & 1) == 0 ? StreamProtocol.ChatCompletions : StreamProtocol.Responses,
-            Mode = ((settings >> 1) % 3) switch { 0 => StreamingMode.Window, 1 => StreamingMode.Buffer, _ => StreamingMode.Monitor },
-            MaxEventBytes = (settings & 0x10) == 0 ? SseParser.DefaultMaxEventBytes : SmallEventLimit,
-            MaxBufferedBytes = (settings & 0x20) == 0 ? 4L * 1024 * 1024 : 512,
+            Mode = ((settings >> 1) & 3) switch { 0 => StreamingMode.Window, 1 => StreamingMode.Buffer, _ => StreamingMode.Monitor },
+            MaxEventBytes = maxEventBytes,
+            // The smallest buffer the options admit (one event), so that the buffer-limit fault is reached.
+            MaxBufferedBytes = (settings & 0x20) == 0 ? 4L * 1024 * 1024 : maxEventBytes,
             WindowChars = 32,
             OverlapChars = 8,
         };
