@@ -26,7 +26,7 @@ internal static class GgufTarget
 
         foreach (var tensor in file.Tensors)
         {
-            if (tensor.FileOffset < file.DataOffset || (tensor.ByteSize is { } size && tensor.FileOffset + size > file.FileSize))
+            if (tensor.FileOffset < file.DataOffset || tensor.FileOffset > file.FileSize || (tensor.ByteSize is { } size && (size < 0 || size > file.FileSize - tensor.FileOffset)))
             {
                 throw new FuzzFindingException($"tensor '{tensor.Name}' was accepted though it lies outside the file.");
             }
