@@ -209,11 +209,19 @@ internal static class GgufReader
                 throw cursor.Fail(string.Create(CultureInfo.InvariantCulture, $"tensor '{name}' row length {dims[0]} is not a multiple of the {type} block size {perBlock}"));
             }
 
-            bytes = GgmlTypeTraits.ByteSize(type, elements);
+            try
+            {
+                bytes = GgmlTypeTraits.ByteSize(type, elements);
+            }
+            catch (OverflowException)
+            {
+                throw cursor.Fail($"tensor '{name}' has more bytes than fit in 64 bits");
+            }
         }
 
+        // Compared as "size > room left after the offset" so that a huge size cannot wrap the tensor's end around.
         var available = cursor.Length - dataOffset;
-        if (offset > (ulong)Math.Max(available, 0) || (bytes is { } b && (long)offset + b > available))
+        if (offset > (ulong)Math.Max(available, 0) || (bytes is { } b && b > available - (long)offset))
         {
             throw cursor.Fail(string.Create(
                 CultureInfo.InvariantCulture,

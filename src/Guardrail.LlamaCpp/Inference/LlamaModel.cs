@@ -107,7 +107,8 @@ internal sealed unsafe class LlamaModel : IDisposable
         Handle.Dispose();
     }
 
-    private static void CheckSupported(GgufFile gguf, bool vocabOnly)
+    /// <summary>The managed checks of <see cref="Load"/> after the header is read; internal for the fuzz harness.</summary>
+    internal static void CheckSupported(GgufFile gguf, bool vocabOnly)
     {
         var architecture = gguf.Architecture;
         if (architecture is null)

@@ -64,6 +64,36 @@ public sealed class LlamaModelTests : IDisposable
         Assert.Contains("not a GGUF model file", ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A hostile header that claims to be a Llama model is refused by the managed reader, before llama.cpp sees the
+    /// file: llama.cpp's own refusal would be a <see cref="LlamaInferenceException"/>, and a worse file could crash it.
+    /// </summary>
+    [Theory]
+    [InlineData("huge-string", "over the limit")]
+    [InlineData("huge-array", "bytes remain")]
+    [InlineData("tensor-beyond-end", "beyond the end of the file")]
+    [InlineData("misaligned-tensor", "not a multiple of the alignment")]
+    [InlineData("unknown-tensor-type", "unknown ggml type")]
+    public void Load_HostileHeader_IsRefusedInManagedCodeBeforeLlamaCpp(string kind, string expected)
+    {
+        var llama = GgufBytes.Header(kind.Contains("tensor", StringComparison.Ordinal) ? 1UL : 0UL, 2).KvString("general.architecture", "llama");
+        var bytes = kind switch
+        {
+            "huge-string" => llama.Kv("tokenizer.chat_template", GgufValueType.String).U64(1UL << 40).Zeros(16),
+            "huge-array" => llama.Kv("tokenizer.ggml.tokens", GgufValueType.Array).U32((uint)GgufValueType.String).U64(1_000_000).Zeros(64),
+            "tensor-beyond-end" => llama.KvU32("llama.block_count", 1).Tensor("token_embd.weight", GgmlType.F32, 0, 4096, 4096).PadTo(32).Zeros(32),
+            "misaligned-tensor" => llama.KvU32("llama.block_count", 1).Tensor("token_embd.weight", GgmlType.F32, 4, 4).PadTo(32).Zeros(64),
+            _ => llama.KvU32("llama.block_count", 1).Tensor("token_embd.weight", (GgmlType)250, 0, 4).PadTo(32).Zeros(64),
+        };
+        var path = bytes.WriteTo(_temp.File(kind + ".gguf"));
+
+        foreach (var vocabOnly in new[] { false, true })
+        {
+            var ex = Assert.Throws<GgufFormatException>(() => LlamaModel.Load(path, new LlamaModelLoadOptions { VocabOnly = vocabOnly }));
+            Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Load_OtherArchitecture_ThrowsNotSupported()
     {
