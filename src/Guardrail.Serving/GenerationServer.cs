@@ -25,6 +25,12 @@ public sealed class GenerationServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
+    /// <summary>
+    /// <c>GET /healthz</c>: 200 without the API key, for an orchestrator's readiness and liveness probes (which cannot
+    /// send a secret). The listener opens only once the model is loaded, so any answer means ready; it says nothing else.
+    /// </summary>
+    public const string HealthPath = "/healthz";
+
     /// <summary>The bound address (the real port when port 0 was asked for).</summary>
     public Uri BaseAddress { get; }
 
@@ -53,6 +59,7 @@ public sealed class GenerationServer : IAsyncDisposable
         builder.Services.AddGenerationServing(options);
         var app = builder.Build();
         app.MapGenerationServing();
+        app.MapGet(HealthPath, static () => Results.Text("ok\n", "text/plain; charset=utf-8"));
         app.MapFallback(context => OpenAIErrorResponse.WriteAsync(
             context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", OpenAIErrorResponse.InvalidRequest, "unknown_url"));
         try

@@ -248,6 +248,18 @@ public sealed class GenerationEndpointsTests(ScriptedServerFixture fixture) : IC
     }
 
     [Fact]
+    public async Task HealthPath_WithoutTheApiKey_Is200AndSaysNothingElse()
+    {
+        using var anonymous = new HttpClient { BaseAddress = fixture.Server.BaseAddress };
+        using var health = await anonymous.GetAsync(GenerationServer.HealthPath);
+
+        Assert.Equal(200, (int)health.StatusCode);
+        Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
+        using var models = await anonymous.GetAsync("/v1/models");
+        Assert.Equal(401, (int)models.StatusCode);
+    }
+
+    [Fact]
     public async Task UnknownPath_Is404InOpenAIShape()
     {
         using var response = await fixture.Http.GetAsync("/v1/embeddings");
