@@ -31,6 +31,13 @@ public sealed class GenerationServer : IAsyncDisposable
     /// </summary>
     public const string HealthPath = "/healthz";
 
+    /// <summary>
+    /// The header every whole (not streamed) completion carries with the server's own time for it, as W3C Server Timing
+    /// (<c>Server-Timing: total;dur=12.345</c>, milliseconds): from the request's arrival to the answer being ready
+    /// (queue, prompt decode and generation), so that a client can tell its own share of a round trip apart.
+    /// </summary>
+    public const string ServerTimingHeader = "Server-Timing";
+
     /// <summary>The bound address (the real port when port 0 was asked for).</summary>
     public Uri BaseAddress { get; }
 
