@@ -254,7 +254,7 @@ public sealed class GenerationEndpointsTests(ScriptedServerFixture fixture) : IC
 
         Assert.Equal(200, (int)response.StatusCode);
         var timing = Assert.Single(response.Headers.GetValues(GenerationServer.ServerTimingHeader));
-        var match = System.Text.RegularExpressions.Regex.Match(timing, @"^total;dur=(?<ms>\d+(\.\d{1,3})?)$");
+        var match = System.Text.RegularExpressions.Regex.Match(timing, @"^total;dur=(?<ms>\d+(\.\d{1,3})?)$", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1));
         Assert.True(match.Success, timing);
         Assert.True(double.Parse(match.Groups["ms"].Value, System.Globalization.CultureInfo.InvariantCulture) >= 0);
     }
