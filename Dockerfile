@@ -1,4 +1,7 @@
 # Guardrail gateway image. Build: docker build -t guardrail .   Run: docker run -p 8000:8000 -e ... guardrail
+# The `guardrail` command is in the image too (/app/cli, launcher /usr/local/bin/guardrail), for example
+#   docker run --entrypoint guardrail guardrail serve --model /models/guard.gguf --host 0.0.0.0
+# (deploy/kubernetes/overlays/remote-classifier runs it as the classifier pool).
 # CUDA variant: docker build --target cuda -t guardrail:cuda .   Run: docker run --gpus all ... guardrail:cuda
 # The build stages need NuGet and npm (for the pinned llama.cpp runtimes); the runtime stages need neither.
 FROM mcr.microsoft.com/dotnet/sdk:10.0-bookworm-slim AS build
@@ -7,6 +10,8 @@ WORKDIR /src
 COPY . .
 RUN scripts/native-runtime.sh \
  && dotnet publish src/Guardrail.Gateway/Guardrail.Gateway.csproj -c Release -o /app \
+ && dotnet publish src/Guardrail.Cli/Guardrail.Cli.csproj -c Release -o /app/cli \
+ && mkdir -p /app/bin && printf '#!/bin/sh\nexec dotnet /app/cli/guardrail.dll "$@"\n' >/app/bin/guardrail && chmod 755 /app/bin/guardrail \
  && mkdir -p /app/native && cp -r .cache/llama/runtime /app/native/
 
 # The llama.cpp CUDA build from the pinned npm package (@node-llama-cpp/linux-x64-cuda), beside the CPU one.
@@ -23,6 +28,7 @@ COPY --from=aspnet-noble /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
 WORKDIR /app
 COPY --from=build-cuda /app /app
+RUN ln -s /app/bin/guardrail /usr/local/bin/guardrail
 # The management listener serves /healthz and /readyz for the health check and the orchestrator's probes.
 ENV Urls=http://0.0.0.0:8000 \
     GUARDRAIL_LLAMA_RUNTIME_DIR=/app/native/runtime/cuda \
@@ -42,6 +48,7 @@ ENTRYPOINT ["dotnet", "/app/Guardrail.Gateway.dll"]
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-bookworm-slim AS cpu
 WORKDIR /app
 COPY --from=build /app /app
+RUN ln -s /app/bin/guardrail /usr/local/bin/guardrail
 # Listen on all interfaces inside the container; the native runtime lives beside the app.
 ENV Urls=http://0.0.0.0:8000 \
     GUARDRAIL_LLAMA_RUNTIME_DIR=/app/native/runtime/cpu

@@ -19,6 +19,35 @@ internal sealed record CompletionAnswer(string Text, double UnsafeProbability, s
     /// <summary>The token whose probability is the score (Llama 3's <c>unsafe</c>, id 39257).</summary>
     public const string UnsafeToken = "unsafe";
 
+    /// <summary>The server's own time for the answer, when it said (<c>Server-Timing: total;dur=MS</c>, as
+    /// <c>guardrail serve</c> sends it); null otherwise.</summary>
+    public TimeSpan? ServerTime { get; init; }
+
+    /// <summary>The <c>dur</c> of the <c>total</c> metric in <c>Server-Timing</c> header values; null when absent or unreadable.</summary>
+    public static TimeSpan? ReadServerTime(IEnumerable<string> serverTiming)
+    {
+        foreach (var metric in serverTiming.SelectMany(static v => v.Split(',')))
+        {
+            var parts = metric.Split(';', StringSplitOptions.TrimEntries);
+            if (!string.Equals(parts[0], "total", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var parameter in parts.Skip(1))
+            {
+                if (parameter.StartsWith("dur=", StringComparison.OrdinalIgnoreCase)
+                    && double.TryParse(parameter.AsSpan(4), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+                    && milliseconds is >= 0 and < 86_400_000)
+                {
+                    return TimeSpan.FromMilliseconds(milliseconds);
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <exception cref="RemoteAnswerException">The body is not a completion with text and first-token logprobs.</exception>
     public static CompletionAnswer Parse(ReadOnlySpan<byte> body)
     {

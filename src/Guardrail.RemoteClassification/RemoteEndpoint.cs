@@ -122,7 +122,10 @@ internal sealed class RemoteEndpoint
                         throw new RemoteAnswerException($"the server answered HTTP {(int)response.StatusCode}");
                     }
 
-                    return CompletionAnswer.Parse(bytes);
+                    return CompletionAnswer.Parse(bytes) with
+                    {
+                        ServerTime = response.Headers.TryGetValues("Server-Timing", out var timing) ? CompletionAnswer.ReadServerTime(timing) : null,
+                    };
                 },
                 (Endpoint: this, Body: body),
                 cancellationToken).ConfigureAwait(false);

@@ -73,6 +73,13 @@ public sealed class RemoteGuardClassifier : IGuardClassifier, IAsyncDisposable
     /// <summary>Called after each attempt: the endpoint, how long it took, whether it answered. Must be quick (a metric).</summary>
     public Action<string, TimeSpan, bool>? AttemptObserver { get; set; }
 
+    /// <summary>
+    /// Called after each answered check: the endpoint, the check's whole time here (prompt built and tokenized, sent,
+    /// answer read; a retry included), and the server's own time for the answer when it said (<c>Server-Timing</c>).
+    /// The difference is what the pool adds over the server. Must be quick.
+    /// </summary>
+    public Action<string, TimeSpan, TimeSpan?>? CheckObserver { get; set; }
+
     /// <summary>Called when an endpoint's breaker opens, half-opens or closes.</summary>
     public Action<string, CircuitState>? BreakerChanged { get; set; }
 
@@ -126,7 +133,9 @@ public sealed class RemoteGuardClassifier : IGuardClassifier, IAsyncDisposable
             try
             {
                 var answer = await endpoint.SendAsync(body, (e, latency, ok) => AttemptObserver?.Invoke(e.Name, latency, ok), cancellationToken).ConfigureAwait(false);
-                return GuardVerdict.FromOutput(answer.Text, answer.UnsafeProbability, prompt, answer.Model ?? _options.Model, _time.GetElapsedTime(started)) with { Endpoint = endpoint.Name };
+                var verdict = GuardVerdict.FromOutput(answer.Text, answer.UnsafeProbability, prompt, answer.Model ?? _options.Model, _time.GetElapsedTime(started)) with { Endpoint = endpoint.Name };
+                CheckObserver?.Invoke(endpoint.Name, _time.GetElapsedTime(started), answer.ServerTime);
+                return verdict;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {

@@ -41,6 +41,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
 
     public async Task CompleteAsync(HttpContext context, OpenAIApi api)
     {
+        var received = time.GetTimestamp();
         if (!await AuthorizedAsync(context))
         {
             return;
@@ -104,7 +105,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
             }
             else
             {
-                await WholeAsync(context, stream, writer);
+                await WholeAsync(context, stream, writer, received);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -113,7 +114,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         }
     }
 
-    private async Task WholeAsync(HttpContext context, GenerationStream stream, CompletionWriter writer)
+    private async Task WholeAsync(HttpContext context, GenerationStream stream, CompletionWriter writer, long received)
     {
         var text = new StringBuilder();
         var logprobs = new List<TokenLogprob>();
@@ -140,6 +141,8 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         }
 
         var body = writer.Whole(text.ToString(), logprobs, finish);
+        context.Response.Headers[GenerationServer.ServerTimingHeader] =
+            string.Create(CultureInfo.InvariantCulture, $"total;dur={time.GetElapsedTime(received).TotalMilliseconds:0.###}");
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted);

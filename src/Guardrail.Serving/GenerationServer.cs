@@ -25,6 +25,19 @@ public sealed class GenerationServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
+    /// <summary>
+    /// <c>GET /healthz</c>: 200 without the API key, for an orchestrator's readiness and liveness probes (which cannot
+    /// send a secret). The listener opens only once the model is loaded, so any answer means ready; it says nothing else.
+    /// </summary>
+    public const string HealthPath = "/healthz";
+
+    /// <summary>
+    /// The header every whole (not streamed) completion carries with the server's own time for it, as W3C Server Timing
+    /// (<c>Server-Timing: total;dur=12.345</c>, milliseconds): from the request's arrival to the answer being ready
+    /// (queue, prompt decode and generation), so that a client can tell its own share of a round trip apart.
+    /// </summary>
+    public const string ServerTimingHeader = "Server-Timing";
+
     /// <summary>The bound address (the real port when port 0 was asked for).</summary>
     public Uri BaseAddress { get; }
 
@@ -53,6 +66,7 @@ public sealed class GenerationServer : IAsyncDisposable
         builder.Services.AddGenerationServing(options);
         var app = builder.Build();
         app.MapGenerationServing();
+        app.MapGet(HealthPath, static () => Results.Text("ok\n", "text/plain; charset=utf-8"));
         app.MapFallback(context => OpenAIErrorResponse.WriteAsync(
             context, StatusCodes.Status404NotFound, $"No route matches {context.Request.Method} {context.Request.Path}.", OpenAIErrorResponse.InvalidRequest, "unknown_url"));
         try

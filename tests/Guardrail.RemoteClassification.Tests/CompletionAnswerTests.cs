@@ -55,5 +55,20 @@ public sealed class CompletionAnswerTests
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("total;dur=12.5", 12.5)]
+    [InlineData("cache;desc=\"hit\", total;desc=all;dur=0.042", 0.042)]
+    [InlineData("TOTAL; dur=3", 3.0)]
+    public void ReadServerTime_TotalMetric_IsItsDuration(string header, double milliseconds) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), CompletionAnswer.ReadServerTime([header]));
+
+    [Theory]
+    [InlineData("db;dur=5")]
+    [InlineData("total")]
+    [InlineData("total;dur=soon")]
+    [InlineData("total;dur=-1")]
+    [InlineData("")]
+    public void ReadServerTime_NoUsableTotal_IsNull(string header) => Assert.Null(CompletionAnswer.ReadServerTime([header]));
+
     private static CompletionAnswer Parse(string json) => CompletionAnswer.Parse(Encoding.UTF8.GetBytes(json));
 }

@@ -75,6 +75,28 @@ public sealed class RemoteGuardClassifierTests : IClassFixture<RemoteGuardClassi
     }
 
     [Fact]
+    public async Task ClassifyAsync_AnsweredCheck_ReportsItsTimeAndTheServersOwnWithin()
+    {
+        var observed = new System.Collections.Concurrent.ConcurrentQueue<(string Endpoint, TimeSpan Check, TimeSpan? Server)>();
+        var request = KeywordGuardPool.Request(new ConversationBuilder().AddUser("how long did that take").Build(), CheckDirection.Prompt);
+        _fixture.Pool.CheckObserver = (endpoint, check, server) => observed.Enqueue((endpoint, check, server));
+        try
+        {
+            VerdictAssert.Outcome(GuardOutcome.Safe, await _fixture.Pool.ClassifyAsync(request, CancellationToken.None));
+        }
+        finally
+        {
+            _fixture.Pool.CheckObserver = null;
+        }
+
+        // guardrail serve says how long it took (Server-Timing); that time lies inside the client's round trip.
+        var (endpoint, check, server) = Assert.Single(observed);
+        Assert.Contains(endpoint, _fixture.Pool.EndpointNames);
+        Assert.NotNull(server);
+        Assert.True(server > TimeSpan.Zero && server <= check, $"server {server} vs check {check}");
+    }
+
+    [Fact]
     public async Task ClassifyAsync_InvalidRequest_IsAnErrorWithoutSending()
     {
         var before = _fixture.Pool.Status.Sum(static s => s.Requests);

@@ -248,6 +248,30 @@ public sealed class GenerationEndpointsTests(ScriptedServerFixture fixture) : IC
     }
 
     [Fact]
+    public async Task WholeCompletion_CarriesTheServersOwnTimeAsServerTiming()
+    {
+        using var response = await fixture.PostAsync("/v1/chat/completions", Chat("Hello"));
+
+        Assert.Equal(200, (int)response.StatusCode);
+        var timing = Assert.Single(response.Headers.GetValues(GenerationServer.ServerTimingHeader));
+        var match = System.Text.RegularExpressions.Regex.Match(timing, @"^total;dur=(?<ms>\d+(\.\d{1,3})?)$", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1));
+        Assert.True(match.Success, timing);
+        Assert.True(double.Parse(match.Groups["ms"].Value, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+    }
+
+    [Fact]
+    public async Task HealthPath_WithoutTheApiKey_Is200AndSaysNothingElse()
+    {
+        using var anonymous = new HttpClient { BaseAddress = fixture.Server.BaseAddress };
+        using var health = await anonymous.GetAsync(GenerationServer.HealthPath);
+
+        Assert.Equal(200, (int)health.StatusCode);
+        Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
+        using var models = await anonymous.GetAsync("/v1/models");
+        Assert.Equal(401, (int)models.StatusCode);
+    }
+
+    [Fact]
     public async Task UnknownPath_Is404InOpenAIShape()
     {
         using var response = await fixture.Http.GetAsync("/v1/embeddings");

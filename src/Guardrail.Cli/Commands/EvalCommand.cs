@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -36,9 +37,9 @@ internal static class EvalCommand
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var time = timeProvider ?? TimeProvider.System;
         var model = new Option<FileInfo>("--model") { Description = "The Llama Guard 3 GGUF file." };
-        var remote = new Option<string>("--remote")
+        var remote = new Option<string[]>("--remote")
         {
-            Description = $"Classify on this Llama Guard server instead (base URL of an OpenAI-compatible /v1/completions that returns logprobs: guardrail serve, llama.cpp's server, vLLM); its key from {RemoteKeyVariable}.",
+            Description = $"Classify on this Llama Guard server instead (base URL of an OpenAI-compatible /v1/completions that returns logprobs: guardrail serve, llama.cpp's server, vLLM); repeat it for a pool, balanced as the gateway balances; the key from {RemoteKeyVariable}.",
         };
         var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "With --remote: a GGUF file with the Llama Guard 3 tokenizer (the model file, or llama.cpp's ggml-vocab-llama-bpe.gguf); only its vocabulary is loaded." };
         var set = new Option<FileInfo>("--set")
@@ -98,9 +99,12 @@ internal static class EvalCommand
                 result.AddError("--remote needs --tokenizer FILE: prompts are tokenized here and sent as token ids.");
             }
 
-            if (result.GetValue(remote) is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"))
+            foreach (var url in result.GetValue(remote) ?? [])
             {
-                result.AddError($"--remote '{url}' is not an absolute http or https URL.");
+                if (!(Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"))
+                {
+                    result.AddError($"--remote '{url}' is not an absolute http or https URL.");
+                }
             }
 
             if (result.GetValue(threshold) is { } t && t is not (> 0 and < 1))
@@ -150,7 +154,7 @@ internal static class EvalCommand
             }
 
             var request = new EvalRequest(
-                parse.GetValue(remote) is { } remoteUrl ? new Uri(remoteUrl, UriKind.Absolute) : null,
+                [.. (parse.GetValue(remote) ?? []).Select(static url => new Uri(url, UriKind.Absolute))],
                 parse.GetValue(tokenizer)?.FullName,
                 parse.GetValue(set)!.FullName,
                 parse.GetValue(policy),
@@ -291,6 +295,11 @@ internal static class EvalCommand
             var report = EvaluationScorer.Score(run, answers, policy.Taxonomy, request.TargetFalsePositiveRate);
             await WriteAsync(report, request.OutputDirectory, cancellationToken);
             await stdout.WriteAsync(Summary(report, request.OutputDirectory));
+            if (classifier.RemoteTimings is { } timings)
+            {
+                await stdout.WriteLineAsync(RemoteTimingLine(timings));
+            }
+
             return Ok;
         }
     }
@@ -298,12 +307,13 @@ internal static class EvalCommand
     /// <summary>The in-process engine from <c>--model</c>, or the remote classifier on <c>--remote</c> with a vocabulary-only tokenizer.</summary>
     private static EvalClassifier Load(EvalRequest request, ILoggerFactory loggerFactory, TimeProvider time, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (request.Remote is { } url)
+        if (request.Remotes.Count > 0)
         {
             var vocabulary = LlamaGuardVocabulary.Load(request.TokenizerPath!, new NativeRuntimeOptions { UseGpu = false }, loggerFactory);
+            var key = Environment.GetEnvironmentVariable(RemoteKeyVariable) is { Length: > 0 } k ? k : null;
             var options = new RemoteClassifierOptions
             {
-                Endpoints = [new RemoteEndpointOptions { Url = url.ToString(), ApiKey = Environment.GetEnvironmentVariable(RemoteKeyVariable) is { Length: > 0 } key ? key : null }],
+                Endpoints = [.. request.Remotes.Select(url => new RemoteEndpointOptions { Url = url.ToString(), ApiKey = key })],
                 TokenizerPath = request.TokenizerPath,
                 // A set is one long run against a server that may be busy: patience, not a client's deadline.
                 AttemptTimeout = TimeSpan.FromMinutes(10),
@@ -311,11 +321,14 @@ internal static class EvalCommand
             try
             {
                 var pool = new RemoteGuardClassifier(options, vocabulary, request.Classifier.ContextSize, time: time);
-                return new EvalClassifier(pool, $"{vocabulary.Name} at {options.Endpoints[0].Name}", null, async () =>
+                var timings = new ConcurrentQueue<(TimeSpan Check, TimeSpan? Server)>();
+                pool.CheckObserver = (_, check, server) => timings.Enqueue((check, server));
+                return new EvalClassifier(pool, $"{vocabulary.Name} at {string.Join(", ", options.Endpoints.Select(e => e.Name))}", null, async () =>
                 {
                     await pool.DisposeAsync().ConfigureAwait(false);
                     vocabulary.Dispose();
-                });
+                })
+                { RemoteTimings = timings };
             }
             catch
             {
@@ -361,6 +374,24 @@ internal static class EvalCommand
         return text.ToString();
     }
 
+    /// <summary>What the pool client adds per check over the servers' own time (their <c>Server-Timing</c>), p50 and p99.</summary>
+    internal static string RemoteTimingLine(IEnumerable<(TimeSpan Check, TimeSpan? Server)> timings)
+    {
+        var all = timings.ToList();
+        var timed = all.Where(static t => t.Server is not null).ToList();
+        if (timed.Count == 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"Remote: {all.Count} checks answered; the servers sent no Server-Timing, so their own time is not known here.");
+        }
+
+        double[] Sorted(Func<(TimeSpan Check, TimeSpan? Server), double> value) => [.. timed.Select(value).Order()];
+        var added = Sorted(static t => (t.Check - t.Server!.Value).TotalMilliseconds);
+        var check = Sorted(static t => t.Check.TotalMilliseconds);
+        var server = Sorted(static t => t.Server!.Value.TotalMilliseconds);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Remote: {timed.Count} of {all.Count} checks timed by their server; added per check over the server's own time p50 {BenchCommand.Percentile(added, 0.50):0.000} ms, p99 {BenchCommand.Percentile(added, 0.99):0.000} ms (check p50 {BenchCommand.Percentile(check, 0.50):0.00} ms, p99 {BenchCommand.Percentile(check, 0.99):0.00} ms; server p50 {BenchCommand.Percentile(server, 0.50):0.00} ms, p99 {BenchCommand.Percentile(server, 0.99):0.00} ms)");
+    }
+
     private static async Task<int> CompareAsync(FileInfo a, FileInfo b, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         try
@@ -386,11 +417,14 @@ internal static class EvalCommand
 
         public LlamaGuardClassifier? Local => local;
 
+        /// <summary>With <c>--remote</c>: each answered check's time here and its server's own time.</summary>
+        public ConcurrentQueue<(TimeSpan Check, TimeSpan? Server)>? RemoteTimings { get; init; }
+
         public ValueTask DisposeAsync() => dispose();
     }
 
     private sealed record EvalRequest(
-        Uri? Remote,
+        IReadOnlyList<Uri> Remotes,
         string? TokenizerPath,
         string SetPath,
         string? PolicyId,

@@ -92,23 +92,26 @@ public sealed class EvalCommandTests : IClassFixture<EvalCommandTests.ShippedSet
     }
 
     [Fact]
-    public async Task Eval_Remote_OnAServeProcessGivesTheInProcessNumbers()
+    public async Task Eval_Remote_OnAPoolOfTwoServeProcessesGivesTheInProcessNumbers()
     {
         NativeTestRuntime.EnsureInitialized();
         var model = SyntheticModelCache.GetKeywordGuard(ShippedSetRun.Triggers);
-        await using var server = await Serving.GenerationServer.StartAsync(
-            new Serving.GenerationServerOptions { ModelPath = model, ModelId = "keyword-guard", GpuLayers = 0, ContextSize = 4096, Parallel = 4, Threads = 1 },
-            "http://127.0.0.1:0",
-            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var options = new Serving.GenerationServerOptions { ModelPath = model, ModelId = "keyword-guard", GpuLayers = 0, ContextSize = 4096, Parallel = 4, Threads = 1 };
+        await using var server = await Serving.GenerationServer.StartAsync(options, "http://127.0.0.1:0", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await using var second = await Serving.GenerationServer.StartAsync(options, "http://127.0.0.1:0", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var output = Path.Combine(_run.Directory.Path, "out-remote");
 
         var (exit, summary, error) = await Task.Run(() => CliRunner.Run(
-            "eval", "--remote", server.BaseAddress.ToString(), "--tokenizer", model, "--set", SetPath, "--out", output, "--policies", RepositoryRoot.Combine("policies")));
+            "eval", "--remote", server.BaseAddress.ToString(), "--remote", second.BaseAddress.ToString(), "--tokenizer", model, "--set", SetPath, "--out", output, "--policies", RepositoryRoot.Combine("policies")));
 
         Assert.True(exit == 0, error);
         Assert.True(_run.ExitCode == 0, _run.Error);
         var remote = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "eval.json"))).RootElement;
         Assert.Contains(server.BaseAddress.ToString().TrimEnd('/'), remote.GetProperty("run").GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.Contains(second.BaseAddress.ToString().TrimEnd('/'), remote.GetProperty("run").GetProperty("model").GetString(), StringComparison.Ordinal);
+        // Both servers say their own time, so every answered check has an added time to report.
+        var items = remote.GetProperty("items").GetArrayLength();
+        Assert.Contains($"Remote: {items} of {items} checks timed by their server; added per check over the server's own time p50 ", summary, StringComparison.Ordinal);
         foreach (var measure in new[] { "precision", "recall", "f1", "false_positive_rate" })
         {
             Assert.Equal(_run.Json.GetProperty("overall").GetProperty(measure).ToString(), remote.GetProperty("overall").GetProperty(measure).ToString());

@@ -36,7 +36,8 @@ public sealed partial class DeploymentManifestTests
         var rendered = await RunAsync("kubectl", ["kustomize", "--load-restrictor", "LoadRestrictionsNone", Path.Combine(Kubernetes, kustomization)], []);
         var objects = ReadYamlDocuments(rendered);
 
-        var deployment = Assert.Single(objects, o => Kind(o) == "Deployment");
+        var deployment = GatewayDeployment(objects);
+        Assert.All(objects.Where(o => Kind(o) == "Deployment" && o != deployment), other => Assert.Equal("classifier", Component(other)));
         var configMaps = objects.Where(o => Kind(o) == "ConfigMap").ToDictionary(o => (string)o["metadata"]!["name"]!, StringComparer.Ordinal);
         var pod = deployment["spec"]!["template"]!["spec"]!;
         var container = Assert.Single(pod["containers"]!.AsArray())!;
@@ -92,7 +93,7 @@ public sealed partial class DeploymentManifestTests
     {
         var objects = ReadYamlDocuments(await RunAsync("kubectl",
             ["kustomize", "--load-restrictor", "LoadRestrictionsNone", Path.Combine(Kubernetes, "overlays", "gpu")], []));
-        var container = objects.Single(o => Kind(o) == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var container = GatewayDeployment(objects)["spec"]!["template"]!["spec"]!["containers"]![0]!;
 
         Assert.Equal("guardrail:cuda", (string)container["image"]!);
         Assert.Equal("1", container["resources"]!["limits"]!["nvidia.com/gpu"]!.ToString());
@@ -106,13 +107,81 @@ public sealed partial class DeploymentManifestTests
     {
         var objects = ReadYamlDocuments(await RunAsync("kubectl",
             ["kustomize", "--load-restrictor", "LoadRestrictionsNone", Path.Combine(Kubernetes, "overlays", "postgres-redis")], []));
-        var deployment = objects.Single(o => Kind(o) == "Deployment");
+        var deployment = GatewayDeployment(objects);
         var env = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray()
             .ToDictionary(v => (string)v!["name"]!, v => v!, StringComparer.Ordinal);
 
         Assert.True(Int(deployment["spec"]!["replicas"]!) >= 2);
         Assert.Equal("guardrail-postgres", (string)env["Guardrail__Audit__ConnectionString"]["valueFrom"]!["secretKeyRef"]!["name"]!);
         Assert.Equal("guardrail-redis", (string)env["Guardrail__Cache__Redis"]["valueFrom"]!["secretKeyRef"]!["name"]!);
+    }
+
+    [Fact]
+    public async Task Kustomize_RemoteClassifierOverlay_ServesLlamaGuardWithGuardrailServeAndPointsTheGatewaysAtIt()
+    {
+        var objects = ReadYamlDocuments(await RunAsync("kubectl",
+            ["kustomize", "--load-restrictor", "LoadRestrictionsNone", Path.Combine(Kubernetes, "overlays", "remote-classifier")], []));
+        var classifier = Assert.Single(objects, o => Kind(o) == "Deployment" && Component(o) == "classifier");
+        var pod = classifier["spec"]!["template"]!["spec"]!;
+        var container = Assert.Single(pod["containers"]!.AsArray())!;
+
+        // The command is the image's launcher, and the arguments are a `guardrail serve` the real parser accepts.
+        Assert.Equal("guardrail:cuda", (string)container["image"]!);
+        var command = Assert.Single(container["command"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal(DockerfileTests.CliLauncherOnPath, command);
+        var args = container["args"]!.AsArray().Select(a => (string)a!).ToArray();
+        Assert.Equal("serve", args[0]);
+        var serve = Guardrail.Cli.Commands.ServeCommand.Create(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var parsed = new System.CommandLine.RootCommand { serve }.Parse(args);
+        Assert.True(parsed.Errors.Count == 0, $"the overlay's serve arguments do not parse: {string.Join("; ", parsed.Errors.Select(e => e.Message))}");
+        string Value(string option) => parsed.GetValue<object>(option)!.ToString()!;
+
+        // Reachable from the gateways' pods, with the key from a Secret (serve refuses a non-loopback host without one).
+        Assert.Equal("0.0.0.0", Value("--host"));
+        var key = container["env"]!.AsArray().Single(v => (string)v!["name"]! == Guardrail.Cli.Commands.ServeCommand.ApiKeyVariable)!;
+        var secret = key["valueFrom"]!["secretKeyRef"]!;
+        var ports = container["ports"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => Int(p!["containerPort"]!), StringComparer.Ordinal);
+        Assert.Equal(int.Parse(Value("--port"), CultureInfo.InvariantCulture), ports["http"]);
+        foreach (var probe in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
+        {
+            Assert.Equal(Guardrail.Serving.GenerationServer.HealthPath, (string)container[probe]!["httpGet"]!["path"]!);
+            Assert.Equal("http", (string)container[probe]!["httpGet"]!["port"]!);
+        }
+
+        // On a GPU node, the model from the volume the base reads it from.
+        Assert.Equal("1", container["resources"]!["limits"]!["nvidia.com/gpu"]!.ToString());
+        Assert.Equal("true", (string)pod["nodeSelector"]!["nvidia.com/gpu.present"]!);
+        var gateway = GatewayDeployment(objects);
+        var gatewayPod = gateway["spec"]!["template"]!["spec"]!;
+        Assert.Equal(Volume(gatewayPod, "models")["persistentVolumeClaim"]!["claimName"]!.ToString(), Volume(pod, "models")["persistentVolumeClaim"]!["claimName"]!.ToString());
+        var modelsMount = (string)container["volumeMounts"]!.AsArray().Single(m => (string)m!["name"]! == "models")!["mountPath"]!;
+        var model = Value("--model");
+        Assert.StartsWith(modelsMount + "/", model, StringComparison.Ordinal);
+
+        // The Service selects the serve pods and no gateway pod.
+        var service = Assert.Single(objects, o => Kind(o) == "Service" && Component(o) == "classifier");
+        var selector = service["spec"]!["selector"]!.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!, StringComparer.Ordinal);
+        Assert.Equal("classifier", selector["app.kubernetes.io/component"]);
+        var podLabels = classifier["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
+        Assert.All(selector, pair => Assert.Equal(pair.Value, (string)podLabels[pair.Key]!));
+        var servicePort = service["spec"]!["ports"]!.AsArray().Single()!;
+        Assert.Equal("http", (string)servicePort["targetPort"]!);
+
+        // The gateways: the pool at that Service's name and port, the same key, the model's tokenizer, no model, no GPU.
+        var settings = objects.Single(o => Kind(o) == "ConfigMap" && (string)o["metadata"]!["name"]! == "guardrail-settings")["data"]!.AsObject();
+        var url = new Uri((string)settings["Guardrail__Classifier__Remote__Endpoints__0__Url"]!);
+        Assert.Equal((string)service["metadata"]!["name"]!, url.Host);
+        Assert.Equal(Int(servicePort["port"]!), url.Port);
+        Assert.False(settings.ContainsKey("Guardrail__Classifier__ModelPath"), "the gateways would load the model and use the pool: the validator refuses both");
+        Assert.Equal(model, (string)settings["Guardrail__Classifier__Remote__TokenizerPath"]!);
+        var gatewayContainer = gatewayPod["containers"]![0]!;
+        var gatewayKey = gatewayContainer["env"]!.AsArray().Single(v => (string)v!["name"]! == "Guardrail__Classifier__Remote__Endpoints__0__ApiKey")!["valueFrom"]!["secretKeyRef"]!;
+        Assert.Equal((string)secret["name"]!, (string)gatewayKey["name"]!);
+        Assert.Equal((string)secret["key"]!, (string)gatewayKey["key"]!);
+        Assert.Null(gatewayContainer["resources"]!["limits"]!["nvidia.com/gpu"]);
+        Assert.Null(gatewayPod["nodeSelector"]);
+        var context = settings.TryGetPropertyValue("Guardrail__Classifier__ContextSize", out var size) ? (string)size! : new ClassifierSettings().ContextSize.ToString(CultureInfo.InvariantCulture);
+        Assert.Equal(context, Value("--context"));
     }
 
     [Fact]
@@ -206,6 +275,14 @@ public sealed partial class DeploymentManifestTests
     }
 
     private static string Dockerfile() => DockerfileTests.Text;
+
+    /// <summary>The gateway's Deployment: the one labelled <c>app.kubernetes.io/component: gateway</c> by the base.</summary>
+    private static JsonNode GatewayDeployment(List<JsonNode> objects) =>
+        Assert.Single(objects, o => Kind(o) == "Deployment" && Component(o) == "gateway");
+
+    private static string? Component(JsonNode node) => (string?)node["metadata"]!["labels"]?["app.kubernetes.io/component"];
+
+    private static JsonNode Volume(JsonNode pod, string name) => pod["volumes"]!.AsArray().Single(v => (string)v!["name"]! == name)!;
 
     private static string? Kind(JsonNode node) => (string?)node["kind"];
 

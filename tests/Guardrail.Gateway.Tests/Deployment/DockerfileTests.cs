@@ -15,6 +15,9 @@ public sealed partial class DockerfileTests
     /// <summary>The Dockerfile's text.</summary>
     internal static string Text => Dockerfile;
 
+    /// <summary>Where the image puts its <c>guardrail</c> launcher, on the default PATH (what a pod's command names).</summary>
+    internal const string CliLauncherOnPath = "/usr/local/bin/guardrail";
+
     /// <summary>The port the image exposes for the gateway's main listener (the first EXPOSE).</summary>
     internal static int ExposedPort() =>
         int.Parse(ExposePattern().Match(Dockerfile).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -35,6 +38,35 @@ public sealed partial class DockerfileTests
 
         Assert.True(File.Exists(System.IO.Path.Combine(RepositoryRoot.Path, project)), $"Dockerfile publishes {project}, which does not exist.");
         Assert.EndsWith("Guardrail.Gateway.csproj", project, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Publish_TheCliBesideTheGateway_WithALauncherOnPathInEveryRuntimeStage()
+    {
+        var publish = CliPublishPattern().Match(Dockerfile);
+        Assert.True(publish.Success, "the Dockerfile does not publish the guardrail command (src/Guardrail.Cli)");
+        Assert.True(File.Exists(System.IO.Path.Combine(RepositoryRoot.Path, publish.Groups["project"].Value)));
+        var folder = publish.Groups["folder"].Value;
+        Assert.StartsWith("/app/", folder, StringComparison.Ordinal);
+
+        // The launcher runs the assembly the CLI project builds, from the folder it was published to.
+        var launcher = LauncherPattern().Match(Dockerfile);
+        Assert.True(launcher.Success, "the Dockerfile writes no guardrail launcher");
+        var assembly = typeof(Guardrail.Cli.Commands.ServeCommand).Assembly.GetName().Name;
+        Assert.Equal($"{folder}/{assembly}.dll", launcher.Groups["dll"].Value);
+        var path = launcher.Groups["path"].Value;
+        Assert.StartsWith("/app/", path, StringComparison.Ordinal);
+        Assert.Contains($"chmod 755 {path}", Dockerfile, StringComparison.Ordinal);
+
+        // Both runtime stages copy /app (launcher and CLI with it) and link the launcher onto PATH; the gateway stays
+        // the entry point (Entrypoint_StartsTheGatewayAssembly).
+        var stages = StagePattern().Split(Dockerfile).Where(stage => stage.Contains("ENTRYPOINT", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, stages.Count);
+        Assert.All(stages, stage =>
+        {
+            Assert.Matches(@"(?m)^COPY --from=\S+ /app /app\s*$", stage);
+            Assert.Contains($"RUN ln -s {path} {CliLauncherOnPath}", stage, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -79,6 +111,12 @@ public sealed partial class DockerfileTests
 
     [GeneratedRegex(@"dotnet publish (?<project>\S+\.csproj)", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex PublishPattern();
+
+    [GeneratedRegex(@"dotnet publish (?<project>\S+/Guardrail\.Cli\.csproj) -c Release -o (?<folder>\S+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex CliPublishPattern();
+
+    [GeneratedRegex(@"printf '#!/bin/sh\\nexec dotnet (?<dll>\S+) ""\$@""\\n' >(?<path>\S+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex LauncherPattern();
 
     [GeneratedRegex(@"^EXPOSE\s+(?<port>\d+)\s*$", RegexOptions.Multiline, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ExposePattern();
