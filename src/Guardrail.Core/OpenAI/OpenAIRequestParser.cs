@@ -66,6 +66,12 @@ public static partial class OpenAIRequestParser
         {
             return (default, e.Error);
         }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString refuses a string escape that is not text (a lone surrogate such as \ud800): valid
+            // JSON syntax, but no string the gateway could check or forward faithfully.
+            return (default, new OpenAIRequestError("The request body holds a string escape that is not text (a lone UTF-16 surrogate such as \\ud800).", null, OpenAIRequestError.InvalidJson));
+        }
     }
 
     private static (string? Model, IReadOnlyList<string>? Inputs) ParseModerationRoot(JsonElement root, string defaultModel, int maxInputs)

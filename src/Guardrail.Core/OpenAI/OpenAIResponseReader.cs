@@ -103,8 +103,10 @@ public static class OpenAIResponseReader
 
             return result;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not text (invalid UTF-8, a lone surrogate escape), which
+            // JsonElement.GetString refuses only when read; the body is then as unreadable as malformed JSON.
             return null;
         }
     }

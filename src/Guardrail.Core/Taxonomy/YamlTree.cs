@@ -28,6 +28,21 @@ internal static class YamlTreeReader
     public static YamlTreeNode? Read(string text)
     {
         var parser = new Parser(new StringReader(text));
+        try
+        {
+            return ReadDocument(parser);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet reports some malformed input (a global tag that is not a URI, tokens after the end, a scanner
+            // in the wrong state) with these instead of YamlException; found by fuzzing. Same error, same position.
+            var at = parser.Current is { } current ? (current.Start, current.End) : (Mark.Empty, Mark.Empty);
+            throw new YamlException(at.Item1, at.Item2, "The text is not well-formed YAML: " + e.Message, e);
+        }
+    }
+
+    private static YamlTreeNode? ReadDocument(Parser parser)
+    {
         parser.Consume<StreamStart>();
         if (parser.TryConsume<StreamEnd>(out _))
         {

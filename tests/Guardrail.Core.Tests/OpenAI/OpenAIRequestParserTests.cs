@@ -131,6 +131,18 @@ public sealed class OpenAIRequestParserTests
         Assert.Equal(param, error.Param);
     }
 
+    [Theory]
+    [InlineData(OpenAIApi.ChatCompletions, """{"model":"m","messages":[{"role":"user","content":"a\ud800b"}]}""")]
+    [InlineData(OpenAIApi.Completions, """{"model":"m","prompt":"\udfff"}""")]
+    [InlineData(OpenAIApi.Responses, """{"model":"m","input":"x\ud83d"}""")]
+    public void Parse_LoneSurrogateEscape_IsABadRequestNotAnException(OpenAIApi api, string json)
+    {
+        var error = Failed(Encoding.UTF8.GetBytes(json), api);
+
+        Assert.Equal(OpenAIRequestError.InvalidJson, error.Code);
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_DuplicatePropertyNames_AreRejectedSoTheBackendCannotSeeUncheckedText()
     {
