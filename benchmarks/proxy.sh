@@ -37,6 +37,8 @@ fi
 
 duration="${1:-10}"
 connections="${2:-32}"
+# wrk needs at least one connection per thread: one connection runs on one thread.
+threads=$(( connections < 2 ? connections : 2 ))
 h2="${3:-}"
 [[ -z "$h2" || "$h2" == --h2 || "$h2" == --h2-only ]] || die "unknown argument '$h2' (expected --h2 or --h2-only)"
 ensure_debian_packages nginx:nginx wrk:wrk
@@ -112,9 +114,9 @@ curl -sf "http://127.0.0.1:$gateway_port/readyz" >/dev/null || { echo "the gatew
 run() {
   local name="$1" url="$2"
   # Warm up (JIT, connection pools, prefix cache), then measure.
-  wrk -t2 -c"$connections" -d2s -s benchmarks/proxy/post-chat.lua "$url" >/dev/null
+  wrk -t"$threads" -c"$connections" -d2s -s benchmarks/proxy/post-chat.lua "$url" >/dev/null
   echo "== $name: $url"
-  wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+  wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 }
 
 if [[ -n "$profile" ]]; then
@@ -124,7 +126,7 @@ if [[ -n "$profile" ]]; then
     mkdir -p "$out"
     stamp="$(date -u +%Y%m%dT%H%M%SZ)"
     # Warm up long enough for tiered compilation to finish, then sample the steady state only.
-    wrk -t2 -c"$connections" -d10s -s benchmarks/proxy/post-chat.lua "$url" >/dev/null
+    wrk -t"$threads" -c"$connections" -d10s -s benchmarks/proxy/post-chat.lua "$url" >/dev/null
     counters="$out/$profile-$stamp.counters.csv"
     dotnet-counters collect -p "$gateway_pid" --format csv -o "$counters" --duration "00:00:$(printf %02d "$duration")" \
         --counters System.Runtime >/dev/null &
@@ -134,7 +136,7 @@ if [[ -n "$profile" ]]; then
             -o "$out/$profile-$stamp.nettrace" >/dev/null &
         collectors+=($!)
     fi
-    wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | tee "$out/$profile-$stamp.wrk.txt" \
+    wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s benchmarks/proxy/post-chat.lua "$url" | tee "$out/$profile-$stamp.wrk.txt" \
         | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
     wait "${collectors[@]}" || true
     # Per request: the counters' per-second allocation and CPU rates summed over the run, over wrk's request count.
@@ -149,7 +151,7 @@ if [[ -n "$profile" ]]; then
 fi
 
 [[ "$h2" == --h2-only ]] || {
-echo "wrk: ${duration}s, $connections connections, 2 threads; $(nproc) cores"
+echo "wrk: ${duration}s, $connections connections, $threads threads; $(nproc) cores"
 for round in 1 2; do
   echo "#### round $round"
   run direct "http://127.0.0.1:$backend_port/v1/chat/completions"

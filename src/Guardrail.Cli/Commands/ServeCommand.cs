@@ -96,14 +96,10 @@ internal static class ServeCommand
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serving {options.EffectiveModelId} at {new Uri(server.BaseAddress, "/v1")} ({options.Parallel} sequences of {options.ContextSize} tokens{(options.ApiKey is null ? string.Empty : ", API key required")}); Ctrl+C stops"));
             await stdout.FlushAsync(CancellationToken.None);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: stop taking requests, end the running ones, free the model.
-            }
+            // Until Ctrl+C (the command's token) or SIGTERM: the web host's console lifetime takes SIGTERM, keeps the
+            // process alive and stops the application, which the command line's token never hears of; waiting on the
+            // application's shutdown serves both. Then stop taking requests, end the running ones, free the model.
+            await server.WaitForShutdownAsync(cancellationToken);
         }
 
         return 0;

@@ -1,6 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using Guardrail.Cli.Commands;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,6 +37,45 @@ public sealed class ServeCommandTests
         await stop.CancelAsync();
         Assert.Equal(0, await serving.WaitAsync(VerdictAssert.CheckDeadline));
     }
+
+    [Fact]
+    public async Task GuardrailExecutable_Serve_StopsOnSigterm()
+    {
+        // Kubernetes stops a pod with SIGTERM; `guardrail serve` once stopped its web host on it and then waited forever.
+        NativeTestRuntime.EnsureInitialized();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "guardrail.dll"), "serve", "--model", TestAssets.ScriptedGenerator.Path, "--port", "0", "--parallel", "1", "--gpu-layers", "0", "--context", "512", "--threads", "1" },
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(VerdictAssert.CheckDeadline);
+            Assert.True(line is not null && line.StartsWith("serving ", StringComparison.Ordinal), $"{line}\n{(process.HasExited ? await error : string.Empty)}");
+
+            Assert.Equal(0, Kill(process.Id, Sigterm));
+            await process.WaitForExitAsync().WaitAsync(VerdictAssert.CheckDeadline);
+
+            Assert.True(process.ExitCode == 0, await error);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private const int Sigterm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     [Fact]
     public void Serve_PublicAddressWithoutApiKey_RefusesToStart()
