@@ -136,7 +136,11 @@ public sealed class LlamaGuardClassifierBatchingTests : IClassFixture<KeywordGua
                 var (decoded, length) = (reusing.Statistics.TokensPrefilled - reusedBefore, whole.Statistics.TokensPrefilled - wholeBefore);
 
                 Assert.True(Math.Abs(a.UnsafeProbability!.Value - b.UnsafeProbability!.Value) <= 1e-6, $"turn {turn} {request.Direction}: {a.UnsafeProbability} vs {b.UnsafeProbability}");
-                Assert.Equal(b.RawOutput, a.RawOutput);
+                // The verdict the first token decides is equal; the random model's greedy text after it is not
+                // compared: its logits are near ties, and the two KV layouts round differently (one machine's CPU
+                // flipped a later token while P(unsafe) agreed to 1e-6).
+                Assert.Equal(b.Outcome, a.Outcome);
+                Assert.Equal(b.Categories, a.Categories);
                 if (previousLength.TryGetValue(request.Direction, out var previous))
                 {
                     // What is new since this role's previous check: one message of each side, and the closing lines
