@@ -150,6 +150,10 @@ internal sealed class CompletionWriter
         writer.WriteNumber("prompt_tokens", finish.PromptTokens);
         writer.WriteNumber("completion_tokens", finish.CompletionTokens);
         writer.WriteNumber("total_tokens", finish.PromptTokens + finish.CompletionTokens);
+        // OpenAI's name for prompt tokens served from a cache instead of computed again.
+        writer.WriteStartObject("prompt_tokens_details");
+        writer.WriteNumber("cached_tokens", finish.CachedPromptTokens);
+        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 

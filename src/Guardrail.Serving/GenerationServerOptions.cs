@@ -29,6 +29,12 @@ public sealed class GenerationServerOptions
     /// <summary>Requests that may wait while every sequence is busy; one more is answered 503 with Retry-After. Default 64; 1 to 65536.</summary>
     public int QueueCapacity { get; init; } = 64;
 
+    /// <summary>
+    /// Keep each sequence's KV cells after its request and decode only what a new prompt does not share with them
+    /// (<see cref="GenerationEngineOptions.ReusePrompts"/>). Default true.
+    /// </summary>
+    public bool ReusePrompts { get; init; } = true;
+
     /// <summary>Largest request body accepted; larger is answered 413. Default 4 MiB; 1 KiB to 256 MiB.</summary>
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
 
@@ -72,5 +78,6 @@ public sealed class GenerationServerOptions
         Threads = Threads,
         BatchSize = BatchSize,
         QueueCapacity = QueueCapacity,
+        ReusePrompts = ReusePrompts,
     };
 }

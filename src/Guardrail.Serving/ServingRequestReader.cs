@@ -47,7 +47,7 @@ internal sealed record ServingRequest
 internal static class ServingRequestReader
 {
     public const int MaxStopStrings = 4;
-    public const int MaxTopLogprobs = 20;
+    public const int MaxTopLogprobs = GenerationEngine.MaxTopLogprobs;
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = OpenAIRequestParser.MaxDepth, AllowDuplicateProperties = false };
 

@@ -30,9 +30,10 @@ internal static class ServeCommand
         var threads = EngineOptions.Threads();
         var queue = new Option<int>("--queue") { Description = "Requests that may wait while every sequence is busy (default 64); more are answered 503.", DefaultValueFactory = _ => 64 };
         var modelId = new Option<string>("--model-id") { Description = "The model's name in /v1/models (default: the file name)." };
+        var noPromptReuse = new Option<bool>("--no-prompt-reuse") { Description = "Decode every prompt whole instead of starting on the longest prefix a sequence's kept KV cells share with it." };
         var command = new Command("serve", $"Serve a GGUF model over OpenAI's /v1/chat/completions, /v1/completions and /v1/models (API key: {ApiKeyVariable}).")
         {
-            model, host, port, parallel, gpuLayers, context, threads, queue, modelId,
+            model, host, port, parallel, gpuLayers, context, threads, queue, modelId, noPromptReuse,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,6 +47,7 @@ internal static class ServeCommand
                 Threads = parse.GetValue(threads),
                 QueueCapacity = parse.GetValue(queue),
                 BatchSize = Math.Max(512, parse.GetValue(parallel)),
+                ReusePrompts = !parse.GetValue(noPromptReuse),
                 ApiKey = Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key : null,
             };
             return await RunAsync(options, parse.GetValue(host)!, parse.GetValue(port), loggerFactory, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);

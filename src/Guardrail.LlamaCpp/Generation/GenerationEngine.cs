@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Guardrail.Classification;
 using Guardrail.LlamaCpp.Inference;
 using Guardrail.LlamaCpp.Native;
 using Microsoft.Extensions.Logging;
@@ -11,11 +12,16 @@ namespace Guardrail.LlamaCpp.Generation;
 /// Text generation in process: one model, one llama context with <see cref="GenerationEngineOptions.Parallel"/>
 /// sequences, one dedicated worker thread running a continuous batch. Every step decodes one token for each
 /// generating sequence plus a chunk of any new prompt, all in one <c>llama_decode</c>; between steps, waiting
-/// requests join free sequences, and finished or cancelled ones leave and free their KV cells. A full waiting queue
-/// is refused at once with <see cref="GenerationRejectedException"/>, never waited on.
+/// requests join free sequences, and finished or cancelled ones leave. A sequence keeps its KV cells after its request
+/// (<see cref="GenerationEngineOptions.ReusePrompts"/>): a new request takes the free sequence whose cells share the
+/// longest token prefix with its prompt and decodes only the rest. A full waiting queue is refused at once with
+/// <see cref="GenerationRejectedException"/>, never waited on.
 /// </summary>
 public sealed partial class GenerationEngine : IDisposable
 {
+    /// <summary>The most alternatives one position may return (<see cref="GenerationRequest.TopLogprobs"/>), as OpenAI allows.</summary>
+    public const int MaxTopLogprobs = 20;
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     private readonly LlamaModel _model;
@@ -25,10 +31,15 @@ public sealed partial class GenerationEngine : IDisposable
     private readonly BlockingCollection<Work> _queue;
     private readonly Thread _worker;
     private readonly ILogger _logger;
+
+    // The tokens whose KV cells each sequence holds, at positions 0 to Count - 1; only the worker touches them.
+    private readonly List<int>[] _kvTokens;
     private int _active;
     private int _peakActive;
     private long _completed;
     private long _cancelled;
+    private long _promptTokensReused;
+    private long _promptTokensDecoded;
     private int _disposed;
 
     private GenerationEngine(LlamaModel model, LlamaContext context, GenerationEngineOptions options, ILogger logger)
@@ -39,6 +50,7 @@ public sealed partial class GenerationEngine : IDisposable
         _logger = logger;
         _batch = new LlamaBatch(options.BatchSize);
         _queue = new BlockingCollection<Work>(options.QueueCapacity);
+        _kvTokens = [.. Enumerable.Range(0, options.Parallel).Select(_ => new List<int>())];
         _worker = new Thread(RunWorker) { IsBackground = true, Name = "llama-generation-worker" };
         _worker.Start();
     }
@@ -70,8 +82,20 @@ public sealed partial class GenerationEngine : IDisposable
     /// <summary>Generations that ended because their caller cancelled (a client that went away) since start.</summary>
     public long CancelledRequests => Interlocked.Read(ref _cancelled);
 
+    /// <summary>Prompt tokens taken from a sequence's kept KV cells instead of decoded, since start.</summary>
+    public long PromptTokensReused => Interlocked.Read(ref _promptTokensReused);
+
+    /// <summary>Prompt tokens decoded, since start.</summary>
+    public long PromptTokensDecoded => Interlocked.Read(ref _promptTokensDecoded);
+
     /// <summary>Whether every sequence's KV cells are empty; meaningful only while nothing generates.</summary>
     internal bool AllSequencesAreEmpty => Enumerable.Range(0, _options.Parallel).All(s => _context.GetSequenceMaxPosition(s) < 0);
+
+    /// <summary>
+    /// Whether each sequence's KV cells run from position 0 to exactly the tokens the engine believes they hold;
+    /// meaningful only while nothing generates.
+    /// </summary>
+    internal bool KvCellsMatchTheirTokens => Enumerable.Range(0, _options.Parallel).All(s => _context.GetSequenceMaxPosition(s) == _kvTokens[s].Count - 1);
 
     /// <summary>llama.cpp's own prefill and decode timing (<c>llama_perf_context</c>).</summary>
     internal LlamaPerformance Performance => _context.GetPerformance();
@@ -144,6 +168,11 @@ public sealed partial class GenerationEngine : IDisposable
             throw new ArgumentException(problems[0].Message, problems[0].Parameter);
         }
 
+        if (request.TopLogprobs is < 0 or > MaxTopLogprobs)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"TopLogprobs must be 0 to {MaxTopLogprobs}, was {request.TopLogprobs}."), nameof(request));
+        }
+
         if (request.PromptTokens.Count == 0)
         {
             throw new ArgumentException("The prompt has no tokens.", nameof(request));
@@ -214,7 +243,8 @@ public sealed partial class GenerationEngine : IDisposable
     private void RunWorker()
     {
         var active = new List<Slot>(_options.Parallel);
-        var free = new Stack<int>(Enumerable.Range(0, _options.Parallel).Reverse());
+        // Least recently used first: a request that matches no kept prefix takes the one kept longest.
+        var free = Enumerable.Range(0, _options.Parallel).ToList();
         while (true)
         {
             if (Volatile.Read(ref _disposed) != 0)
@@ -277,7 +307,7 @@ public sealed partial class GenerationEngine : IDisposable
     }
 
     /// <summary>Moves waiting requests into free sequences; blocks only while nothing generates. False once the queue is closed and empty.</summary>
-    private bool Admit(List<Slot> active, Stack<int> free)
+    private bool Admit(List<Slot> active, List<int> free)
     {
         while (free.Count > 0)
         {
@@ -302,7 +332,10 @@ public sealed partial class GenerationEngine : IDisposable
                 continue;
             }
 
-            active.Add(new Slot(work, free.Pop(), _model.Vocab, _options.ContextSize));
+            var (sequence, reused) = TakeSequence(free, work.Request.PromptTokens);
+            active.Add(new Slot(work, sequence, _kvTokens[sequence], reused, _model.Vocab, _options.ContextSize));
+            Interlocked.Add(ref _promptTokensReused, reused);
+            Interlocked.Add(ref _promptTokensDecoded, work.Request.PromptTokens.Count - reused);
             Volatile.Write(ref _active, active.Count);
             if (active.Count > _peakActive)
             {
@@ -315,6 +348,57 @@ public sealed partial class GenerationEngine : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Takes the free sequence whose kept cells share the longest prefix with <paramref name="prompt"/> (the least
+    /// recently used on a tie) and trims its cells to that prefix; returns it and how many prompt tokens it already
+    /// holds. The prompt's last token is always decoded again: its logits choose the first generated token.
+    /// </summary>
+    private (int Sequence, int Reused) TakeSequence(List<int> free, IReadOnlyList<int> prompt)
+    {
+        var best = 0;
+        var bestLength = -1;
+        for (var i = 0; i < free.Count; i++)
+        {
+            var length = _options.ReusePrompts ? CommonPrefixLength(_kvTokens[free[i]], prompt) : 0;
+            if (length > bestLength)
+            {
+                (best, bestLength) = (i, length);
+            }
+        }
+
+        var sequence = free[best];
+        free.RemoveAt(best);
+        var reused = Math.Min(bestLength, prompt.Count - 1);
+        var kept = _kvTokens[sequence];
+        if (reused < kept.Count)
+        {
+            // A model whose memory cannot drop a tail (recurrent state) refuses the partial removal: start afresh.
+            if (!_context.RemoveSequence(sequence, reused))
+            {
+                _context.RemoveSequence(sequence);
+                reused = 0;
+            }
+
+            kept.RemoveRange(reused, kept.Count - reused);
+        }
+
+        return (sequence, reused);
+    }
+
+    private static int CommonPrefixLength(List<int> kept, IReadOnlyList<int> prompt)
+    {
+        var length = Math.Min(kept.Count, prompt.Count);
+        for (var i = 0; i < length; i++)
+        {
+            if (kept[i] != prompt[i])
+            {
+                return i;
+            }
+        }
+
+        return length;
+    }
+
     /// <summary>One decode: the last sampled token of every generating sequence, then prompt chunks while room is left.</summary>
     private void Step(List<Slot> active)
     {
@@ -323,6 +407,7 @@ public sealed partial class GenerationEngine : IDisposable
         foreach (var slot in active.Where(s => s.PromptDone))
         {
             outputs.Add((slot, _batch.Add(slot.LastToken, slot.Position++, slot.Sequence, wantLogits: true)));
+            slot.KvTokens.Add(slot.LastToken);
         }
 
         var room = _options.BatchSize - _batch.Count;
@@ -340,6 +425,7 @@ public sealed partial class GenerationEngine : IDisposable
                 var position = slot.Position++;
                 var last = position == prompt.Count - 1;
                 var index = _batch.Add(prompt[position], position, slot.Sequence, wantLogits: last);
+                slot.KvTokens.Add(prompt[position]);
                 if (last)
                 {
                     outputs.Add((slot, index));
@@ -352,67 +438,59 @@ public sealed partial class GenerationEngine : IDisposable
         _context.Decode(_batch);
         foreach (var (slot, index) in outputs)
         {
-            var logprobs = slot.Work.Request.Logprobs ? Logprobs(_context.GetLogits(index)) : null;
+            // The sampler reads the logits without changing them, so the row still holds the model's distribution.
             var token = slot.Sampler.Sample(_context, index);
-            slot.Accept(token, logprobs is null ? null : logprobs(token, slot.Work.Request.TopLogprobs), _model.Vocab.IsEndOfGeneration(token));
+            var logprob = slot.Work.Request.Logprobs ? Logprob(_context.GetLogits(index), token, slot.Work.Request.TopLogprobs) : null;
+            slot.Accept(token, logprob, _model.Vocab.IsEndOfGeneration(token));
         }
     }
 
-    /// <summary>The log-softmax of one logits row, as a function from a token to its entry.</summary>
-    private Func<int, int, TokenLogprob> Logprobs(ReadOnlySpan<float> logits)
+    /// <summary>
+    /// The chosen token's log probability and the <paramref name="top"/> most likely tokens, from one logits row
+    /// (the same log-softmax over the whole vocabulary that the classifier reads), with no copy of the row.
+    /// </summary>
+    private TokenLogprob Logprob(ReadOnlySpan<float> logits, int token, int top)
     {
-        var max = float.NegativeInfinity;
-        foreach (var l in logits)
+        var logSum = TokenProbability.LogSumExp(logits);
+        Span<int> best = stackalloc int[top];
+        var count = TopTokens(logits, best);
+        var alternatives = new TokenAlternative[count];
+        for (var i = 0; i < count; i++)
         {
-            max = Math.Max(max, l);
+            alternatives[i] = Alternative(best[i], logits[best[i]] - logSum);
         }
 
-        double sum = 0;
-        foreach (var l in logits)
-        {
-            sum += Math.Exp(l - max);
-        }
-
-        var logSum = max + Math.Log(sum);
-        var row = logits.ToArray();
-        return (token, top) =>
-        {
-            var alternatives = TopTokens(row, top).Select(t => Alternative(t, row[t] - logSum)).ToArray();
-            var chosen = Alternative(token, row[token] - logSum);
-            return new TokenLogprob(chosen.Token, chosen.Bytes, chosen.Logprob, alternatives);
-        };
+        var chosen = Alternative(token, logits[token] - logSum);
+        return new TokenLogprob(chosen.Token, chosen.Bytes, chosen.Logprob, alternatives);
     }
 
-    /// <summary>The <paramref name="count"/> tokens with the largest logits, largest first, in one pass over the row.</summary>
-    private static List<int> TopTokens(float[] row, int count)
+    /// <summary>
+    /// Writes the tokens with the largest logits into <paramref name="best"/>, largest first, in one pass over the row
+    /// (an insertion into the short sorted list only for a logit above its smallest); returns how many it wrote.
+    /// </summary>
+    private static int TopTokens(ReadOnlySpan<float> logits, Span<int> best)
     {
-        var top = new List<int>(count + 1);
-        if (count == 0)
+        var count = 0;
+        for (var token = 0; token < logits.Length && best.Length > 0; token++)
         {
-            return top;
-        }
-
-        for (var token = 0; token < row.Length; token++)
-        {
-            if (top.Count == count && row[token] <= row[top[^1]])
+            var logit = logits[token];
+            if (count == best.Length && logit <= logits[best[count - 1]])
             {
                 continue;
             }
 
-            var at = top.Count;
-            while (at > 0 && row[top[at - 1]] < row[token])
+            var at = Math.Min(count, best.Length - 1);
+            while (at > 0 && logits[best[at - 1]] < logit)
             {
+                best[at] = best[at - 1];
                 at--;
             }
 
-            top.Insert(at, token);
-            if (top.Count > count)
-            {
-                top.RemoveAt(count);
-            }
+            best[at] = token;
+            count = Math.Min(count + 1, best.Length);
         }
 
-        return top;
+        return count;
     }
 
     private TokenAlternative Alternative(int token, double logprob)
@@ -421,11 +499,17 @@ public sealed partial class GenerationEngine : IDisposable
         return new TokenAlternative(Utf8.GetString(bytes), bytes, logprob);
     }
 
-    /// <summary>Frees the slot's sequence, then ends its stream (so a caller that sees the end finds the sequence free).</summary>
-    private void End(Slot slot, Stack<int> free, Exception? failure)
+    /// <summary>Frees the slot's sequence (its cells kept for the next prompt unless it failed or reuse is off), then ends its stream.</summary>
+    private void End(Slot slot, List<int> free, Exception? failure)
     {
-        _context.RemoveSequence(slot.Sequence);
-        free.Push(slot.Sequence);
+        if (failure is not null || !_options.ReusePrompts)
+        {
+            // After a failed decode the cells' content is unknown: nothing of it may be reused.
+            _context.RemoveSequence(slot.Sequence);
+            slot.KvTokens.Clear();
+        }
+
+        free.Add(slot.Sequence);
         Volatile.Write(ref _active, _active - 1);
         Interlocked.Increment(ref _completed);
         if (slot.Result?.Reason == FinishReason.Cancelled)
@@ -457,10 +541,13 @@ public sealed partial class GenerationEngine : IDisposable
         private long _decodedChars;
         private long _releasedChars;
 
-        public Slot(Work work, int sequence, LlamaVocab vocab, int budget)
+        public Slot(Work work, int sequence, List<int> kvTokens, int reused, LlamaVocab vocab, int budget)
         {
             Work = work;
             Sequence = sequence;
+            KvTokens = kvTokens;
+            Reused = reused;
+            Position = reused;
             _vocab = vocab;
             _budget = budget;
             _stops = new StopStringFilter(work.Request.Stop);
@@ -470,6 +557,12 @@ public sealed partial class GenerationEngine : IDisposable
         public Work Work { get; }
 
         public int Sequence { get; }
+
+        /// <summary>The tokens in the sequence's KV cells; every token added to a batch for it is appended.</summary>
+        public List<int> KvTokens { get; }
+
+        /// <summary>Prompt tokens already in the cells when the request joined.</summary>
+        public int Reused { get; }
 
         public LlamaSamplerChain Sampler { get; }
 
@@ -523,7 +616,7 @@ public sealed partial class GenerationEngine : IDisposable
         }
 
         public void Finish(FinishReason reason) =>
-            Result ??= new GenerationFinish(reason, Work.Request.PromptTokens.Count, Generated);
+            Result ??= new GenerationFinish(reason, Work.Request.PromptTokens.Count, Generated, Reused);
 
         private void Release(string text, bool stopped, bool flushDecoder)
         {

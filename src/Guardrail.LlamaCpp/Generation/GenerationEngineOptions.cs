@@ -27,6 +27,15 @@ public sealed record GenerationEngineOptions
     /// <summary>Requests that may wait while every sequence is busy; one more is refused at once. Default 64; range 1 to 65536.</summary>
     public int QueueCapacity { get; init; } = 64;
 
+    /// <summary>
+    /// Keeps each sequence's KV cells when its request ends, and starts the next request on the free sequence whose
+    /// cells share the longest token prefix with its prompt, decoding only the rest (as llama.cpp's server does per
+    /// slot). A Llama Guard server's checks share the whole policy prefix, and a chat's turns share the earlier turns.
+    /// The kept cells hold what decoding those tokens again would write (up to the rounding of a different batch
+    /// shape). Default true.
+    /// </summary>
+    public bool ReusePrompts { get; init; } = true;
+
     /// <summary>Errors in these settings, each naming the setting and its range; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -29,4 +29,8 @@ public sealed record TokenAlternative(string Token, byte[] Bytes, double Logprob
 public sealed record GenerationChunk(string Text, IReadOnlyList<TokenLogprob> Logprobs);
 
 /// <summary>How a generation ended and what it cost in tokens.</summary>
-public sealed record GenerationFinish(FinishReason Reason, int PromptTokens, int CompletionTokens);
+/// <param name="Reason">Why it ended.</param>
+/// <param name="PromptTokens">Tokens of the prompt.</param>
+/// <param name="CompletionTokens">Tokens generated.</param>
+/// <param name="CachedPromptTokens">Prompt tokens whose KV was kept from the sequence's previous request and not decoded again.</param>
+public sealed record GenerationFinish(FinishReason Reason, int PromptTokens, int CompletionTokens, int CachedPromptTokens = 0);

@@ -167,22 +167,22 @@ public sealed class GenerationEngineTests(ScriptedGeneratorFixture fixture) : IC
 /// <summary>Cancellation, back-pressure and joining a running batch, on a random model that never stops by itself.</summary>
 public sealed class GenerationEngineSchedulingTests
 {
-    private static GenerationEngine Load(int parallel, int queueCapacity)
+    internal static GenerationEngine Load(int parallel, int queueCapacity, bool reusePrompts = true)
     {
         NativeTestRuntime.EnsureInitialized();
         return GenerationEngine.Load(
-            new GenerationEngineOptions { ModelPath = SyntheticModelCache.GetRandom("tiny"), GpuLayers = 0, ContextSize = 4096, Parallel = parallel, QueueCapacity = queueCapacity, Threads = 2, BatchSize = 64 },
+            new GenerationEngineOptions { ModelPath = SyntheticModelCache.GetRandom("tiny"), GpuLayers = 0, ContextSize = 4096, Parallel = parallel, QueueCapacity = queueCapacity, Threads = 2, BatchSize = 64, ReusePrompts = reusePrompts },
             new NativeRuntimeOptions { ForwardNativeLogs = false },
             NullLoggerFactory.Instance);
     }
 
-    private static GenerationRequest Long(GenerationEngine engine) => new()
+    internal static GenerationRequest Long(GenerationEngine engine) => new()
     {
         PromptTokens = engine.TokenizeText("Once upon a time"),
         Sampling = new SamplingOptions { Temperature = 0 },
     };
 
-    private static async Task FirstChunkAsync(GenerationStream stream)
+    internal static async Task FirstChunkAsync(GenerationStream stream)
     {
         using var deadline = new CancellationTokenSource(Generations.Deadline);
         Assert.True(await stream.Chunks.WaitToReadAsync(deadline.Token), "The generation ended before its first chunk.");
@@ -201,10 +201,24 @@ public sealed class GenerationEngineSchedulingTests
 
         Assert.Equal(FinishReason.Cancelled, finish.Reason);
         Assert.Equal(0, engine.ActiveSequences);
-        Assert.True(engine.AllSequencesAreEmpty);
+        Assert.True(engine.KvCellsMatchTheirTokens);
         var next = await Generations.ReadAsync(engine.Generate(Long(engine) with { MaxTokens = 4 }));
         Assert.Equal(FinishReason.Length, next.Finish.Reason);
         Assert.Equal(4, next.Finish.CompletionTokens);
+    }
+
+    [Fact]
+    public async Task Generate_CancelledWithoutPromptReuse_LeavesEverySequenceEmpty()
+    {
+        using var engine = Load(parallel: 1, queueCapacity: 4, reusePrompts: false);
+        using var cancel = new CancellationTokenSource();
+        var running = engine.Generate(Long(engine), cancel.Token);
+        await FirstChunkAsync(running);
+
+        await cancel.CancelAsync();
+        await running.Finished.WaitAsync(Generations.Deadline);
+
+        Assert.True(engine.AllSequencesAreEmpty);
     }
 
     [Fact]
