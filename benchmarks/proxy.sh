@@ -20,6 +20,7 @@
 #        CPU), for per-request figures undisturbed by the profiler.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/proxy/lib.sh"
 cd "$GUARDRAIL_ROOT"
 
 profile=""
@@ -86,19 +87,7 @@ pids+=($!)
 
 model="$(dotnet src/Guardrail.Cli/bin/Release/net10.0/guardrail.dll model synth --keyword-guard "bomb=S1" --out "$work/guard.gguf" >/dev/null && echo "$work/guard.gguf")"
 export GUARDRAIL_BENCH_KEY="gk-bench-0123456789abcdef"
-(
-  cd src/Guardrail.Gateway/bin/Release/net10.0
-  exec env Logging__LogLevel__Default=Warning \
-  Guardrail__Auth__Keys__0__Id=bench Guardrail__Auth__Keys__0__Tenant=bench Guardrail__Auth__Keys__0__Key="$GUARDRAIL_BENCH_KEY" \
-  Guardrail__Classifier__ModelPath="$model" Guardrail__Classifier__GpuLayers=0 \
-  Guardrail__Audit__DatabasePath="$work/audit.db" \
-  ReverseProxy__Routes__chat__ClusterId=llm ReverseProxy__Routes__chat__Match__Path=/v1/chat/completions \
-  'ReverseProxy__Routes__chat__Metadata__Guardrail.Api=openai.chat' \
-  ReverseProxy__Routes__plain__ClusterId=llm ReverseProxy__Routes__plain__Match__Path=/plain/v1/chat/completions \
-  ReverseProxy__Routes__plain__Transforms__0__PathRemovePrefix=/plain \
-  ReverseProxy__Clusters__llm__Destinations__main__Address="http://127.0.0.1:$backend_port" \
-  dotnet Guardrail.Gateway.dll --urls "http://127.0.0.1:$gateway_port"
-) &
+start_gateway "$model" "$work/audit.db" "http://127.0.0.1:$backend_port" -- --urls "http://127.0.0.1:$gateway_port" &
 gateway_pid=$!
 pids+=($gateway_pid)
 

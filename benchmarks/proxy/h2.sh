@@ -1,7 +1,8 @@
 # The h2c section of benchmarks/proxy.sh (--h2, --h2-only). Sourced by it, after the HTTP/1.1 rounds: uses its
-# work folder, pids, backend_port, model, duration, connections and free_port. h2load drives every target with
-# h2_clients connections of (connections / h2_clients) concurrent streams each, so that as many requests are in
-# flight as in the wrk rounds, on fewer connections, as an HTTP/2 SDK would send them.
+# work folder, pids, backend_port, model, duration, connections and free_port, and the start_gateway it sources from
+# benchmarks/proxy/lib.sh. h2load drives every target with h2_clients connections of (connections / h2_clients)
+# concurrent streams each, so that as many requests are in flight as in the wrk rounds, on fewer connections, as an
+# HTTP/2 SDK would send them.
 
 h2_clients=4
 h2_streams=$(( connections / h2_clients > 0 ? connections / h2_clients : 1 ))
@@ -39,21 +40,9 @@ CONF
 nginx -c "$work/nginx-h2/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 
-(
-  cd src/Guardrail.Gateway/bin/Release/net10.0
-  exec env Logging__LogLevel__Default=Warning \
-  Guardrail__Auth__Keys__0__Id=bench Guardrail__Auth__Keys__0__Tenant=bench Guardrail__Auth__Keys__0__Key="$GUARDRAIL_BENCH_KEY" \
-  Guardrail__Classifier__ModelPath="$model" Guardrail__Classifier__GpuLayers=0 \
-  Guardrail__Audit__DatabasePath="$work/audit-h2.db" \
-  ReverseProxy__Routes__chat__ClusterId=llm ReverseProxy__Routes__chat__Match__Path=/v1/chat/completions \
-  'ReverseProxy__Routes__chat__Metadata__Guardrail.Api=openai.chat' \
-  ReverseProxy__Routes__plain__ClusterId=llm ReverseProxy__Routes__plain__Match__Path=/plain/v1/chat/completions \
-  ReverseProxy__Routes__plain__Transforms__0__PathRemovePrefix=/plain \
-  ReverseProxy__Clusters__llm__Destinations__main__Address="http://127.0.0.1:$h2_backend_port" \
+start_gateway "$model" "$work/audit-h2.db" "http://127.0.0.1:$h2_backend_port" \
   ReverseProxy__Clusters__llm__HttpRequest__Version=2 ReverseProxy__Clusters__llm__HttpRequest__VersionPolicy=RequestVersionExact \
-  Kestrel__Endpoints__h2c__Url="http://127.0.0.1:$h2_gateway_port" Kestrel__Endpoints__h2c__Protocols=Http2 \
-  dotnet Guardrail.Gateway.dll
-) &
+  Kestrel__Endpoints__h2c__Url="http://127.0.0.1:$h2_gateway_port" Kestrel__Endpoints__h2c__Protocols=Http2 &
 pids+=($!)
 
 dotnet benchmarks/Guardrail.BareYarp/bin/Release/net10.0/Guardrail.BareYarp.dll "http://127.0.0.1:$h2_backend_port" \

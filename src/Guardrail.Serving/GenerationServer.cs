@@ -86,7 +86,10 @@ public sealed class GenerationServer : IAsyncDisposable
     /// <summary>The engine behind the endpoints, for tests that check its state.</summary>
     internal LlamaCpp.Generation.GenerationEngine Engine => _app.Services.GetRequiredService<GenerationEngineHost>().Engine;
 
-    /// <summary>Completes when the server stops (Ctrl+C for <c>guardrail serve</c>).</summary>
+    /// <summary>
+    /// Completes when the server has stopped: when <paramref name="cancellationToken"/> is cancelled (Ctrl+C for
+    /// <c>guardrail serve</c>) or when the host's console lifetime stops the application on SIGTERM.
+    /// </summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()

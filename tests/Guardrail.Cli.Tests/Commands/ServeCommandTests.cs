@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.CommandLine;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Globalization;
 using System.Text;
 using Guardrail.Cli.Commands;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,7 +58,8 @@ public sealed class ServeCommandTests
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(VerdictAssert.CheckDeadline);
             Assert.True(line is not null && line.StartsWith("serving ", StringComparison.Ordinal), $"{line}\n{(process.HasExited ? await error : string.Empty)}");
 
-            Assert.Equal(0, Kill(process.Id, Sigterm));
+            var (killExitCode, killOutput) = await ExternalProcess.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+            Assert.True(killExitCode == 0, killOutput);
             await process.WaitForExitAsync().WaitAsync(VerdictAssert.CheckDeadline);
 
             Assert.True(process.ExitCode == 0, await error);
@@ -71,11 +72,6 @@ public sealed class ServeCommandTests
             }
         }
     }
-
-    private const int Sigterm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 
     [Fact]
     public void Serve_PublicAddressWithoutApiKey_RefusesToStart()

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Guardrail.Gateway.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace Guardrail.Gateway.Tests.Deployment;

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 
-namespace Guardrail.Gateway.Tests.Infrastructure;
+namespace Guardrail.Testing;
 
-/// <summary>Runs a real external program (promtool, prometheus) that <c>scripts/test.sh</c> installs.</summary>
-internal static class ExternalProcess
+/// <summary>Runs a real external program (promtool, prometheus, redis-server, kill) that <c>scripts/test.sh</c> installs.</summary>
+public static class ExternalProcess
 {
+    /// <summary>The full path of <paramref name="tool"/> on <c>PATH</c>; throws, naming the tool, when it is not installed.</summary>
     public static string Require(string tool)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
@@ -16,9 +17,10 @@ internal static class ExternalProcess
             }
         }
 
-        throw new InvalidOperationException($"'{tool}' is not installed. scripts/test.sh installs it (Debian package 'prometheus'); run the tests through it.");
+        throw new InvalidOperationException($"'{tool}' is not installed. scripts/test.sh installs the Debian packages the tests use; run the tests through it.");
     }
 
+    /// <summary>Runs <paramref name="tool"/> to its exit (two minutes at most) and returns its exit code with its standard output followed by its standard error.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string tool, IEnumerable<string> arguments, string? standardInput = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(Require(tool))
