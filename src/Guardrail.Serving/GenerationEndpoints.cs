@@ -121,13 +121,15 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
         GenerationFinish finish;
         try
         {
-            await foreach (var chunk in stream.ReadAllAsync(context.RequestAborted))
+            // Only the end is awaited: every chunk is in the (unbounded) channel by then, so the request's thread is
+            // woken once per answer instead of once per token. A client that goes away cancels the generation, which
+            // then ends as cancelled.
+            finish = await stream.Finished;
+            while (stream.Chunks.TryRead(out var chunk))
             {
                 text.Append(chunk.Text);
                 logprobs.AddRange(chunk.Logprobs);
             }
-
-            finish = await stream.Finished;
         }
         catch (Exception e) when (e is LlamaInferenceException or GenerationRejectedException)
         {
@@ -137,6 +139,7 @@ internal sealed partial class GenerationEndpoints(GenerationEngineHost host, Gen
 
         if (finish.Reason == FinishReason.Cancelled)
         {
+            LogClientGone(logger);
             return;
         }
 
