@@ -31,11 +31,15 @@ trap cleanup EXIT
 say "the $items conversations (bench classify writes them as a set)"
 "${guardrail[@]}" bench classify --model "$model" --requests "$items" --concurrency "$batch" --context 2048 --export-set "$work/set.jsonl" >/dev/null
 
+# The two servers split the machine's cores, so that pool and in-process eval get the same compute (on separate
+# machines each server would have its own); two servers each spinning every core on one machine measure the
+# oversubscription instead (llama.cpp's threads busy-wait between graph nodes).
+serve_threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
 remotes=()
 for n in 0 1; do
     port=$((20000 + RANDOM % 20000))
-    say "guardrail serve $n on 127.0.0.1:$port ($batch sequences)"
-    "${guardrail[@]}" serve --model "$model" --port "$port" --parallel "$batch" --context 2048 --gpu-layers 0 >"$work/serve-$n.log" 2>&1 &
+    say "guardrail serve $n on 127.0.0.1:$port ($batch sequences, $serve_threads threads)"
+    "${guardrail[@]}" serve --model "$model" --port "$port" --parallel "$batch" --context 2048 --gpu-layers 0 --threads "$serve_threads" >"$work/serve-$n.log" 2>&1 &
     serve_pids+=($!)
     remotes+=(--remote "http://127.0.0.1:$port")
 done
