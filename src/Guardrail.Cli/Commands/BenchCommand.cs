@@ -117,28 +117,33 @@ internal static class BenchCommand
             cancellationToken: cancellationToken);
 
         var categories = classifier.Variant.Select(taxonomy.Categories);
-        var conversations = Conversations(requests, seed);
+        // Each level checks conversations of its own, and the warm-up one of its own, so that no level finds an earlier
+        // one's conversations in the conversation cache. The first level's are the ones exported.
+        var all = Conversations(requests * levels.Count + 1, seed);
+        var firstLevel = all.GetRange(0, requests);
 
         if (exportPath is not null)
         {
-            ExportPrompts(modelPath, conversations, categories, contextSize, exportPath);
+            ExportPrompts(modelPath, firstLevel, categories, contextSize, exportPath);
         }
 
         if (exportSetPath is not null)
         {
-            ExportSet(conversations, exportSetPath);
+            ExportSet(firstLevel, exportSetPath);
         }
 
         // One check before measuring: loads weights into caches and fills the prefix cache, as in steady service.
-        await classifier.ClassifyAsync(Request(conversations[0], categories), cancellationToken);
+        await classifier.ClassifyAsync(Request(all[^1], categories), cancellationToken);
 
         var report = new StringBuilder();
         report.Append(CultureInfo.InvariantCulture, $"model: {classifier.ModelDescription}; prefix reuse: {(prefixReuse ? "on" : "off")}; conversation cache: {(conversationCache ? "on" : "off")}; threads: {(threads == 0 ? Environment.ProcessorCount : threads)}; requests per level: {requests}\n");
         report.Append(CultureInfo.InvariantCulture, $"backend: {Backend(gpuLayers)}\n");
         report.Append("concurrency | checks/s | p50 ms | p99 ms | wall s | llama.cpp prompt ms | llama.cpp eval ms | outside llama_decode ms | tokens decoded | tokens reused | largest batch\n");
         report.Append("---|---|---|---|---|---|---|---|---|---|---\n");
-        foreach (var level in levels)
+        for (var n = 0; n < levels.Count; n++)
         {
+            var level = levels[n];
+            var conversations = all.GetRange(n * requests, requests);
             classifier.ResetPerformance();
             var before = classifier.Statistics;
             var latencies = new double[requests];
