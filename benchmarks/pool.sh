@@ -7,6 +7,8 @@
 # and tokenized, sent, answer parsed) minus that, p50 and p99. Goal (issue 20): under 1 ms p50 added.
 # The keyword guard by default (real llama.cpp inference on a tiny model: the figures show what the remote path
 # adds, not what a real model costs); pass a shape-faithful model for that.
+# Last, the floor under that figure: the same prompts posted to one server by a minimal Python client
+# (benchmarks/pool/roundtrip.py), one at a time.
 # Usage: benchmarks/pool.sh [model.gguf] [items] [batch]
 # Numbers, not a test: nothing here runs in CI. Results go in docs/BENCHMARKS.md with the command line.
 set -euo pipefail
@@ -29,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "the $items conversations (bench classify writes them as a set)"
-"${guardrail[@]}" bench classify --model "$model" --requests "$items" --concurrency "$batch" --context 2048 --export-set "$work/set.jsonl" >/dev/null
+"${guardrail[@]}" bench classify --model "$model" --requests "$items" --concurrency "$batch" --context 2048 --export-set "$work/set.jsonl" --export-prompts "$work/prompts.txt" >/dev/null
 
 # The two servers split the machine's cores, so that pool and in-process eval get the same compute (on separate
 # machines each server would have its own); two servers each spinning every core on one machine measure the
@@ -59,4 +61,6 @@ for round in 1 2; do
     "${guardrail[@]}" eval --model "$model" --set "$work/set.jsonl" --batch "$batch" --context 2048 --gpu-layers 0 --out "$work/local-$round" >/dev/null
     grep '^- Run:' "$work/local-$round/report.md"
 done
+say "the bare HTTP floor: the same prompts to one server, one at a time, from a minimal client"
+python3 benchmarks/pool/roundtrip.py "${remotes[1]}" "$work/prompts.txt"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
