@@ -8,7 +8,8 @@ namespace Guardrail.LlamaCpp.Classification;
 /// The KV states of earlier checks' prompts, so that a chat's next check decodes only what is new in it. Turn N+1
 /// of a chat repeats turn N: its prompt check has the same instructions and the same conversation up to the new
 /// messages, and so does its response check with the previous response check. Each entry is one llama sequence
-/// (ids <c>firstSequence</c> onwards) holding one check's whole prompt; a check that starts with an entry's prefix
+/// (ids <c>firstSequence</c> onwards) holding one check's prompt up to the end of its conversation (its closing
+/// lines, which the next turn replaces with new messages, are not kept); a check that starts with an entry's prefix
 /// and whole conversation continues it: it takes the cells of every token the two share
 /// (<c>llama_memory_seq_cp</c> over that range: a reference in the unified KV cache, not a copy) and decodes only
 /// the rest. A check of another chat shares no more than the policy prefix with it, which the prefix cache serves.
@@ -22,9 +23,10 @@ namespace Guardrail.LlamaCpp.Classification;
 /// <para>
 /// Entries belong to the tenant whose check made them and serve only that tenant's checks, so that how fast a
 /// check is answered can never tell one tenant what another has sent. An entry that a later check continued is
-/// replaced by that check's prompt, which holds everything of it that can match again (all it lacks is the earlier
-/// closing lines); so a chat keeps one entry per role, not one per turn. The
-/// budget counts every entry's whole length, shared cells included, so it never under-counts the cells in use.
+/// replaced by that check's, which holds everything of it; so a chat keeps one entry per role, not one per turn.
+/// Every cell an entry holds is one more cell that each batch's attention spans (masked, but computed), so entries
+/// hold no more than can match again. The budget counts every entry's whole length, shared cells included, so it
+/// never under-counts the cells in use.
 /// Least recently used entries go first.
 /// </para>
 /// </remarks>
@@ -58,8 +60,8 @@ internal sealed class ConversationCache
     public int Tokens => _tokens;
 
     /// <summary>
-    /// The tenant's entry that <paramref name="prompt"/> continues: one whose prefix and whole conversation (all but
-    /// its closing lines) <paramref name="prompt"/> starts with, the longest such, and how many leading tokens the two
+    /// The tenant's entry that <paramref name="prompt"/> continues: one whose prefix and whole conversation (all it
+    /// holds) <paramref name="prompt"/> starts with, the longest such, and how many leading tokens the two
     /// share, at most <paramref name="limit"/>; null and 0 when there is none.
     /// </summary>
     public (Entry? Entry, int Matched) FindContinued(string tenant, ReadOnlySpan<int> prompt, int limit)
@@ -69,13 +71,13 @@ internal sealed class ConversationCache
         var matched = 0;
         foreach (var entry in _entries)
         {
-            if (!string.Equals(entry.Tenant, tenant, StringComparison.Ordinal) || entry.ConversationEnd > candidate.Length)
+            if (!string.Equals(entry.Tenant, tenant, StringComparison.Ordinal) || entry.Tokens.Length > candidate.Length)
             {
                 continue;
             }
 
             var common = candidate.CommonPrefixLength(entry.Tokens.AsSpan());
-            if (common >= entry.ConversationEnd && common > matched)
+            if (common == entry.Tokens.Length && common > matched)
             {
                 (best, matched) = (entry, common);
             }
@@ -92,8 +94,8 @@ internal sealed class ConversationCache
     }
 
     /// <summary>
-    /// Keeps the first <paramref name="prompt"/>.Length positions of <paramref name="sequence"/> (a finished check's
-    /// prompt) as the tenant's entry, in place of <paramref name="replaces"/> when given and still held.
+    /// Keeps the positions of <paramref name="sequence"/> (a finished check's prompt) up to the end of the prompt's
+    /// conversation as the tenant's entry, in place of <paramref name="replaces"/> when given and still held.
     /// </summary>
     public void Store(string tenant, TokenizedPrompt prompt, int sequence, Entry? replaces)
     {
@@ -102,7 +104,8 @@ internal sealed class ConversationCache
             Remove(replaces);
         }
 
-        var tokens = prompt.Tokens;
+        // The closing lines never match again: the next turn has new messages where they stand.
+        var tokens = prompt.Tokens[..(prompt.Tokens.Length - prompt.SuffixTokenCount)];
         if (tokens.Length > _maxTokens)
         {
             return;
@@ -119,7 +122,7 @@ internal sealed class ConversationCache
             Remove(_entries.MinBy(e => e.LastUsed)!);
         }
 
-        var entry = new Entry(tenant, tokens, tokens.Length - prompt.SuffixTokenCount, _free.Pop()) { LastUsed = ++_clock };
+        var entry = new Entry(tenant, tokens, _free.Pop()) { LastUsed = ++_clock };
         _context.CopySequence(sequence, entry.Sequence, 0, tokens.Length);
         _entries.Add(entry);
         _tokens += tokens.Length;
@@ -133,15 +136,13 @@ internal sealed class ConversationCache
         _tokens -= entry.Tokens.Length;
     }
 
-    /// <summary>One cached prompt: whose, its tokens, where its closing lines begin, and the sequence holding their
+    /// <summary>One cached prompt up to the end of its conversation: whose, its tokens, and the sequence holding their
     /// KV cells.</summary>
-    internal sealed class Entry(string tenant, ImmutableArray<int> tokens, int conversationEnd, int sequence)
+    internal sealed class Entry(string tenant, ImmutableArray<int> tokens, int sequence)
     {
         public string Tenant { get; } = tenant;
 
         public ImmutableArray<int> Tokens { get; } = tokens;
-
-        public int ConversationEnd { get; } = conversationEnd;
 
         public int Sequence { get; } = sequence;
 
