@@ -98,7 +98,7 @@ internal static class BenchCommand
         TextWriter stdout,
         CancellationToken cancellationToken)
     {
-        var taxonomy = TaxonomyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+        var taxonomy = ShippedTaxonomy();
         var options = new LlamaGuardClassifierOptions
         {
             ModelPath = modelPath,
@@ -110,11 +110,7 @@ internal static class BenchCommand
             QueueCapacity = Math.Max(256, levels.Max() * 2),
             RequestTimeout = TimeSpan.FromHours(1),
         };
-        using var classifier = LlamaGuardClassifier.Load(
-            conversationCache ? options : options with { ConversationCacheTokens = 0 },
-            new NativeRuntimeOptions { UseGpu = gpuLayers != 0 },
-            loggerFactory,
-            cancellationToken: cancellationToken);
+        using var classifier = LoadClassifier(conversationCache ? options : options with { ConversationCacheTokens = 0 }, loggerFactory, cancellationToken);
 
         var categories = classifier.Variant.Select(taxonomy.Categories);
         // Each level checks conversations of its own, and the warm-up one of its own, so that no level finds an earlier
@@ -214,6 +210,22 @@ internal static class BenchCommand
             ? $"GPU {string.Join(", ", gpus.Select(d => $"{d.Name} ({d.Description})"))}, gpu layers {gpuLayers}"
             : "CPU";
     }
+
+    /// <summary>The taxonomy shipped beside the tool: the categories every benchmark checks.</summary>
+    internal static HazardTaxonomy ShippedTaxonomy() =>
+        TaxonomyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+
+    /// <summary>Loads the classifier a benchmark measures, on the GPU runtime when any layers are offloaded.</summary>
+    internal static LlamaGuardClassifier LoadClassifier(LlamaGuardClassifierOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken) =>
+        LlamaGuardClassifier.Load(options, new NativeRuntimeOptions { UseGpu = options.GpuLayers != 0 }, loggerFactory, cancellationToken: cancellationToken);
+
+    /// <summary>Writes the report <paramref name="run"/> makes to standard output; a model that cannot be loaded is one line on standard error.</summary>
+    internal static Task<int> WriteReportAsync(ParseResult parse, Func<Task<string>> run) =>
+        ModelLoadErrors.ReportAsync(parse.InvocationConfiguration.Error, async () =>
+        {
+            await parse.InvocationConfiguration.Output.WriteAsync(await run());
+            return 0;
+        });
 
     internal static double Percentile(double[] sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];

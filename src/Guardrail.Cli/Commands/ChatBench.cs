@@ -6,7 +6,6 @@ using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
 using Guardrail.LlamaCpp.Inference;
-using Guardrail.LlamaCpp.Native;
 using Guardrail.Taxonomy;
 using Microsoft.Extensions.Logging;
 
@@ -44,18 +43,14 @@ internal static class ChatBench
                 return 2;
             }
 
-            return await ModelLoadErrors.ReportAsync(stderr, async () =>
-            {
-                await parse.InvocationConfiguration.Output.WriteAsync(await RunAsync(settings, loggerFactory, cancellationToken));
-                return 0;
-            });
+            return await BenchCommand.WriteReportAsync(parse, () => RunAsync(settings, loggerFactory, cancellationToken));
         });
         return command;
     }
 
     private static async Task<string> RunAsync(Settings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var taxonomy = TaxonomyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+        var taxonomy = BenchCommand.ShippedTaxonomy();
         var checks = Checks(settings);
         var report = new StringBuilder();
         report.Append("conversation cache | checks | tokens in prompts | tokens new | tokens decoded | decoded / new (turns 2+) | p50 ms | p99 ms | mean ms | wall s\n");
@@ -63,7 +58,7 @@ internal static class ChatBench
         string? description = null;
         foreach (var reuse in (bool[])[true, false])
         {
-            using var classifier = LlamaGuardClassifier.Load(
+            using var classifier = BenchCommand.LoadClassifier(
                 new LlamaGuardClassifierOptions
                 {
                     ModelPath = settings.ModelPath,
@@ -74,9 +69,8 @@ internal static class ChatBench
                     ConversationCacheTokens = reuse ? Math.Max(4096, 2 * settings.ContextSize) : 0,
                     RequestTimeout = TimeSpan.FromHours(1),
                 },
-                new NativeRuntimeOptions { UseGpu = settings.GpuLayers != 0 },
                 loggerFactory,
-                cancellationToken: cancellationToken);
+                cancellationToken);
             description ??= classifier.ModelDescription;
             var categories = classifier.Variant.Select(taxonomy.Categories);
             var lengths = Lengths(settings, checks, categories);

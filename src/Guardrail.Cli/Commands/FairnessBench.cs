@@ -5,7 +5,6 @@ using System.Text;
 using Guardrail.Classification;
 using Guardrail.Conversations;
 using Guardrail.LlamaCpp.Classification;
-using Guardrail.LlamaCpp.Native;
 using Guardrail.Taxonomy;
 using Microsoft.Extensions.Logging;
 
@@ -54,18 +53,14 @@ internal static class FairnessBench
                 return 2;
             }
 
-            return await ModelLoadErrors.ReportAsync(stderr, async () =>
-            {
-                await parse.InvocationConfiguration.Output.WriteAsync(await RunAsync(settings, loggerFactory, cancellationToken));
-                return 0;
-            });
+            return await BenchCommand.WriteReportAsync(parse, () => RunAsync(settings, loggerFactory, cancellationToken));
         });
         return command;
     }
 
     private static async Task<string> RunAsync(Settings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var taxonomy = TaxonomyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "taxonomy", "llama-guard-3.yaml")).GetValueOrThrow();
+        var taxonomy = BenchCommand.ShippedTaxonomy();
         var conversations = BenchCommand.Conversations(64, seed: 1);
         var report = new StringBuilder();
         double? capacity = null;
@@ -73,7 +68,7 @@ internal static class FairnessBench
         report.Append("---|---|---|---|---|---|---|---|---\n");
         foreach (var fair in (bool[])[true, false])
         {
-            using var classifier = LlamaGuardClassifier.Load(
+            using var classifier = BenchCommand.LoadClassifier(
                 new LlamaGuardClassifierOptions
                 {
                     ModelPath = settings.ModelPath,
@@ -84,9 +79,8 @@ internal static class FairnessBench
                     RequestTimeout = settings.Timeout,
                     TenantQueueShare = fair ? 0.5 : 1,
                 },
-                new NativeRuntimeOptions { UseGpu = settings.GpuLayers != 0 },
                 loggerFactory,
-                cancellationToken: cancellationToken);
+                cancellationToken);
             var categories = classifier.Variant.Select(taxonomy.Categories);
             capacity ??= await MeasureCapacityAsync(classifier, conversations, categories, settings.Batch, cancellationToken);
             if (fair)

@@ -137,7 +137,7 @@ public static partial class OpenAIRequestParser
             throw Invalid($"Missing required parameter: '{contentPath}'.", contentPath, OpenAIRequestError.MissingField);
         }
 
-        return ParseResponseParts(content, contentPath, unmoderated);
+        return ParseParts(content, contentPath, unmoderated, IsResponsesText);
     }
 
     /// <summary>A <c>function_call_output</c>'s <c>output</c>: a string or a list of parts.</summary>
@@ -149,46 +149,10 @@ public static partial class OpenAIRequestParser
             throw Invalid($"Missing required parameter: '{outputPath}'.", outputPath, OpenAIRequestError.MissingField);
         }
 
-        return ParseResponseParts(output, outputPath, unmoderated);
+        return ParseParts(output, outputPath, unmoderated, IsResponsesText);
     }
 
-    private static List<TurnPart> ParseResponseParts(JsonElement content, string contentPath, List<string> unmoderated)
-    {
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return [new TextPart(content.GetString()!)];
-        }
-
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            throw Invalid($"Invalid type for '{contentPath}': expected a string or an array of content parts, but got {Describe(content)}.", contentPath, OpenAIRequestError.InvalidType);
-        }
-
-        var parts = new List<TurnPart>();
-        var index = 0;
-        foreach (var part in content.EnumerateArray())
-        {
-            var partPath = Index(contentPath, index++);
-            ExpectKind(part, JsonValueKind.Object, partPath);
-            var type = RequiredString(part, "type", $"Missing required parameter: '{partPath}.type'.", partPath + ".type");
-            switch (type)
-            {
-                case "input_text" or "output_text":
-                    parts.Add(new TextPart(RequiredString(part, "text", $"Missing required parameter: '{partPath}.text'.", partPath + ".text", allowEmpty: true)));
-                    break;
-                case "refusal":
-                    parts.Add(new TextPart(RequiredString(part, "refusal", $"Missing required parameter: '{partPath}.refusal'.", partPath + ".refusal", allowEmpty: true)));
-                    break;
-                default:
-                    // input_image, input_file, input_audio: a text classifier cannot read them.
-                    parts.Add(new UnmoderatedPart(type));
-                    AddKind(unmoderated, type);
-                    break;
-            }
-        }
-
-        return parts;
-    }
+    private static bool IsResponsesText(string type) => type is "input_text" or "output_text";
 
     private static void AddKind(List<string> unmoderated, string type)
     {

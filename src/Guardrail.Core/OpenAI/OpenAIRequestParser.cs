@@ -289,6 +289,18 @@ public static partial class OpenAIRequestParser
                 : [];
         }
 
+        return ParseParts(content, contentPath, unmoderated, IsChatText);
+    }
+
+    private static bool IsChatText(string type) => type is "text";
+
+    /// <summary>
+    /// Content as either API writes it: a string, or a list of parts whose text types <paramref name="isText"/> names
+    /// (the chat API's <c>text</c>, the Responses API's <c>input_text</c> and <c>output_text</c>), refusals, and parts
+    /// a text classifier cannot read.
+    /// </summary>
+    private static List<TurnPart> ParseParts(JsonElement content, string contentPath, List<string> unmoderated, Func<string, bool> isText)
+    {
         if (content.ValueKind == JsonValueKind.String)
         {
             return [new TextPart(content.GetString()!)];
@@ -308,11 +320,11 @@ public static partial class OpenAIRequestParser
             var type = RequiredString(part, "type", $"Missing required parameter: '{partPath}.type'.", partPath + ".type");
             switch (type)
             {
-                case "text":
-                    parts.Add(new TextPart(RequiredString(part, "text", $"Missing required parameter: '{partPath}.text'.", partPath + ".text", allowEmpty: true)));
-                    break;
                 case "refusal":
                     parts.Add(new TextPart(RequiredString(part, "refusal", $"Missing required parameter: '{partPath}.refusal'.", partPath + ".refusal", allowEmpty: true)));
+                    break;
+                case var text when isText(text):
+                    parts.Add(new TextPart(RequiredString(part, "text", $"Missing required parameter: '{partPath}.text'.", partPath + ".text", allowEmpty: true)));
                     break;
                 default:
                     // Images, audio and files cannot be read by a text classifier: kept as a visible marker.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static Guardrail.Streaming.StreamEventJson;
 
 namespace Guardrail.Streaming;
 
@@ -9,40 +10,18 @@ namespace Guardrail.Streaming;
 /// </summary>
 internal static class ChatStreamChunkReader
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
-
     /// <summary>Reads <paramref name="data"/>; on failure returns null and says why in <paramref name="error"/>.</summary>
     public static ChatStreamChunk? Read(string data, out string? error)
     {
         ArgumentNullException.ThrowIfNull(data);
-        error = null;
-        if (data.AsSpan().Trim().SequenceEqual("[DONE]"))
-        {
-            return ChatStreamChunk.Done;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(data, DocumentOptions);
-            return ReadRoot(document.RootElement);
-        }
-        catch (JsonException e)
-        {
-            error = "not JSON: " + e.Message;
-        }
-        catch (ChunkFormatException e)
-        {
-            error = e.Message;
-        }
-
-        return null;
+        return StreamEventJson.Read(data, ReadRoot, out error);
     }
 
     private static ChatStreamChunk ReadRoot(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new ChunkFormatException("the chunk is not a JSON object");
+            throw new StreamEventFormatException("the chunk is not a JSON object");
         }
 
         var isError = root.TryGetProperty("error", out var errorElement) && errorElement.ValueKind != JsonValueKind.Null;
@@ -51,7 +30,7 @@ internal static class ChatStreamChunkReader
         {
             if (choicesElement.ValueKind != JsonValueKind.Array)
             {
-                throw new ChunkFormatException("'choices' is not an array");
+                throw new StreamEventFormatException("'choices' is not an array");
             }
 
             foreach (var choice in choicesElement.EnumerateArray())
@@ -61,7 +40,7 @@ internal static class ChatStreamChunkReader
         }
         else if (!isError)
         {
-            throw new ChunkFormatException("the chunk has no 'choices'");
+            throw new StreamEventFormatException("the chunk has no 'choices'");
         }
 
         long? created = null;
@@ -87,7 +66,7 @@ internal static class ChatStreamChunkReader
     {
         if (choice.ValueKind != JsonValueKind.Object)
         {
-            throw new ChunkFormatException("a choice is not an object");
+            throw new StreamEventFormatException("a choice is not an object");
         }
 
         var index = 0;
@@ -95,7 +74,7 @@ internal static class ChatStreamChunkReader
         {
             if (indexElement.ValueKind != JsonValueKind.Number || !indexElement.TryGetInt32(out index) || index < 0)
             {
-                throw new ChunkFormatException("a choice 'index' is not a non-negative integer");
+                throw new StreamEventFormatException("a choice 'index' is not a non-negative integer");
             }
         }
 
@@ -105,7 +84,7 @@ internal static class ChatStreamChunkReader
         {
             if (delta.ValueKind != JsonValueKind.Object)
             {
-                throw new ChunkFormatException("a choice 'delta' is not an object");
+                throw new StreamEventFormatException("a choice 'delta' is not an object");
             }
 
             role = OptionalString(delta, "role");
@@ -132,21 +111,21 @@ internal static class ChatStreamChunkReader
         {
             if (calls.ValueKind != JsonValueKind.Array)
             {
-                throw new ChunkFormatException("'tool_calls' is not an array");
+                throw new StreamEventFormatException("'tool_calls' is not an array");
             }
 
             foreach (var call in calls.EnumerateArray())
             {
                 if (call.ValueKind != JsonValueKind.Object)
                 {
-                    throw new ChunkFormatException("a tool call is not an object");
+                    throw new StreamEventFormatException("a tool call is not an object");
                 }
 
                 var index = 0;
                 if (call.TryGetProperty("index", out var indexElement)
                     && (indexElement.ValueKind != JsonValueKind.Number || !indexElement.TryGetInt32(out index) || index < 0))
                 {
-                    throw new ChunkFormatException("a tool call 'index' is not a non-negative integer");
+                    throw new StreamEventFormatException("a tool call 'index' is not a non-negative integer");
                 }
 
                 var (name, arguments) = ReadFunction(call);
@@ -159,7 +138,7 @@ internal static class ChatStreamChunkReader
         {
             if (functionCall.ValueKind != JsonValueKind.Object)
             {
-                throw new ChunkFormatException("'function_call' is not an object");
+                throw new StreamEventFormatException("'function_call' is not an object");
             }
 
             into.Add(new ToolCallDelta
@@ -180,38 +159,9 @@ internal static class ChatStreamChunkReader
 
         if (function.ValueKind != JsonValueKind.Object)
         {
-            throw new ChunkFormatException("a tool call 'function' is not an object");
+            throw new StreamEventFormatException("a tool call 'function' is not an object");
         }
 
         return (OptionalString(function, "name"), OptionalString(function, "arguments"));
-    }
-
-    private static string? OptionalString(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new ChunkFormatException($"'{name}' is not a string");
-    }
-
-    private sealed class ChunkFormatException : Exception
-    {
-        public ChunkFormatException(string message)
-            : base(message)
-        {
-        }
-
-        public ChunkFormatException()
-        {
-        }
-
-        public ChunkFormatException(string message, Exception innerException)
-            : base(message, innerException)
-        {
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Guardrail.OpenAI;
+using static Guardrail.Streaming.StreamEventJson;
 
 namespace Guardrail.Streaming;
 
@@ -23,9 +24,9 @@ namespace Guardrail.Streaming;
 internal sealed class ResponsesStreamDialect : StreamDialect
 {
     private const int FunctionArguments = -1;
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     private readonly string _refusalText;
+    private readonly Func<JsonElement, ChatStreamChunk> _readEvent;
 
     // What each piece of text (output item, part, kind) has said so far.
     private readonly Dictionary<(int Output, int Part, string Kind), string> _said = [];
@@ -35,42 +36,22 @@ internal sealed class ResponsesStreamDialect : StreamDialect
     private int _maxOutputIndex = -1;
     private int? _currentCall;
 
-    public ResponsesStreamDialect(string refusalText) => _refusalText = refusalText;
-
-    public override ChatStreamChunk? Read(SseEvent sseEvent, out string? error)
+    public ResponsesStreamDialect(string refusalText)
     {
-        error = null;
-        var data = sseEvent.Data!;
-        if (data.AsSpan().Trim().SequenceEqual("[DONE]"))
-        {
-            return ChatStreamChunk.Done;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(data, DocumentOptions);
-            return ReadEvent(document.RootElement);
-        }
-        catch (JsonException e)
-        {
-            error = "not JSON: " + e.Message;
-        }
-        catch (EventFormatException e)
-        {
-            error = e.Message;
-        }
-
-        return null;
+        _refusalText = refusalText;
+        _readEvent = ReadEvent;
     }
+
+    public override ChatStreamChunk? Read(SseEvent sseEvent, out string? error) => StreamEventJson.Read(sseEvent.Data!, _readEvent, out error);
 
     private ChatStreamChunk ReadEvent(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new EventFormatException("the event is not a JSON object");
+            throw new StreamEventFormatException("the event is not a JSON object");
         }
 
-        var type = OptionalString(root, "type") ?? throw new EventFormatException("the event has no 'type'");
+        var type = OptionalString(root, "type") ?? throw new StreamEventFormatException("the event has no 'type'");
         if (root.TryGetProperty("sequence_number", out var sequence) && sequence.ValueKind == JsonValueKind.Number && sequence.TryGetInt64(out var number))
         {
             _sequence = Math.Max(_sequence, number);
@@ -105,7 +86,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
         var deltaKind = Between(type, ".delta");
         if (deltaKind is not "audio" && (deltaKind is not null || root.TryGetProperty("delta", out _)))
         {
-            var delta = OptionalString(root, "delta") ?? throw new EventFormatException($"'{type}' has no string 'delta'");
+            var delta = OptionalString(root, "delta") ?? throw new StreamEventFormatException($"'{type}' has no string 'delta'");
             var (kind, index) = KindOf(deltaKind ?? type, root);
             var key = (output, index, kind);
             _said[key] = _said.GetValueOrDefault(key, string.Empty) + delta;
@@ -163,7 +144,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
     {
         if (response.ValueKind != JsonValueKind.Object)
         {
-            throw new EventFormatException("'response' is not an object");
+            throw new StreamEventFormatException("'response' is not an object");
         }
 
         if (keep)
@@ -178,7 +159,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
 
         if (output.ValueKind != JsonValueKind.Array)
         {
-            throw new EventFormatException("'response.output' is not an array");
+            throw new StreamEventFormatException("'response.output' is not an array");
         }
 
         var index = 0;
@@ -193,7 +174,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
-            throw new EventFormatException("an output item is not an object");
+            throw new StreamEventFormatException("an output item is not an object");
         }
 
         if (OptionalString(item, "type") is "function_call")
@@ -217,7 +198,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
 
             if (parts.ValueKind != JsonValueKind.Array)
             {
-                throw new EventFormatException($"an output item's '{list}' is not an array");
+                throw new StreamEventFormatException($"an output item's '{list}' is not an array");
             }
 
             var index = 0;
@@ -232,7 +213,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
     {
         if (part.ValueKind != JsonValueKind.Object)
         {
-            throw new EventFormatException("a content part is not an object");
+            throw new StreamEventFormatException("a content part is not an object");
         }
 
         var type = OptionalString(part, "type");
@@ -278,19 +259,7 @@ internal sealed class ResponsesStreamDialect : StreamDialect
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var index) && index >= 0
             ? index
-            : throw new EventFormatException($"'{name}' is not a non-negative integer");
-    }
-
-    private static string? OptionalString(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new EventFormatException($"'{name}' is not a string");
+            : throw new StreamEventFormatException($"'{name}' is not a non-negative integer");
     }
 
     /// <summary>The text one event adds to choice 0: prose as content, function-call arguments as tool-call pieces.</summary>
@@ -308,6 +277,4 @@ internal sealed class ResponsesStreamDialect : StreamDialect
             FinishReason = finishReason,
         };
     }
-
-    private sealed class EventFormatException(string message) : Exception(message);
 }

@@ -38,38 +38,10 @@ public sealed class RequestParserProperties
         });
 
     [Fact]
-    public void ChatCompletions_TurnsAreExactlyTheMessagesSent() =>
-        Conversations.Sample(
-            (messages, spelling) =>
-            {
-                var body = ChatBody(messages, new Random(spelling));
-
-                var parsed = OpenAIRequestParser.Parse(Encoding.UTF8.GetBytes(body), OpenAIApi.ChatCompletions);
-
-                Assert.Null(parsed.Error);
-                var conversation = Assert.Single(parsed.Request!.Conversations);
-                Assert.Equal(Expected(messages, assistantJoinsParts: true), Actual(conversation));
-                Assert.Equal(messages.Where(m => m.Role == "system").Select(m => string.Concat(m.Parts)), conversation.SystemMessages);
-            },
-            iter: Iterations,
-            threads: 1);
+    public void ChatCompletions_TurnsAreExactlyTheMessagesSent() => AssertTurnsAreExactlyTheMessagesSent(ChatBody, OpenAIApi.ChatCompletions);
 
     [Fact]
-    public void Responses_TurnsAreExactlyTheInputItemsSent() =>
-        Conversations.Sample(
-            (messages, spelling) =>
-            {
-                var body = ResponsesBody(messages, new Random(spelling));
-
-                var parsed = OpenAIRequestParser.Parse(Encoding.UTF8.GetBytes(body), OpenAIApi.Responses);
-
-                Assert.Null(parsed.Error);
-                var conversation = Assert.Single(parsed.Request!.Conversations);
-                Assert.Equal(Expected(messages, assistantJoinsParts: true), Actual(conversation));
-                Assert.Equal(messages.Where(m => m.Role == "system").Select(m => string.Concat(m.Parts)), conversation.SystemMessages);
-            },
-            iter: Iterations,
-            threads: 1);
+    public void Responses_TurnsAreExactlyTheInputItemsSent() => AssertTurnsAreExactlyTheMessagesSent(ResponsesBody, OpenAIApi.Responses);
 
     [Fact]
     public void Completions_EachPromptIsOneUserTurnOfExactlyItsText() =>
@@ -86,6 +58,23 @@ public sealed class RequestParserProperties
 
                 Assert.Null(parsed.Error);
                 Assert.Equal(prompts, parsed.Request!.Conversations.Select(c => Assert.IsType<TextPart>(Assert.Single(Assert.Single(c.Turns).Parts)).Text));
+            },
+            iter: Iterations,
+            threads: 1);
+
+    /// <summary>The property of both message APIs: a body <paramref name="write"/> spells parses to exactly its messages.</summary>
+    private static void AssertTurnsAreExactlyTheMessagesSent(Func<Message[], Random, string> write, OpenAIApi api) =>
+        Conversations.Sample(
+            (messages, spelling) =>
+            {
+                var body = write(messages, new Random(spelling));
+
+                var parsed = OpenAIRequestParser.Parse(Encoding.UTF8.GetBytes(body), api);
+
+                Assert.Null(parsed.Error);
+                var conversation = Assert.Single(parsed.Request!.Conversations);
+                Assert.Equal(Expected(messages, assistantJoinsParts: true), Actual(conversation));
+                Assert.Equal(messages.Where(m => m.Role == "system").Select(m => string.Concat(m.Parts)), conversation.SystemMessages);
             },
             iter: Iterations,
             threads: 1);
@@ -114,21 +103,19 @@ public sealed class RequestParserProperties
     private static List<(ConversationRole Role, string Text)> Actual(Conversation conversation) =>
         [.. conversation.Turns.SelectMany(t => t.Parts.Select(p => (t.Role, Assert.IsType<TextPart>(p).Text)))];
 
-    private static string ChatBody(Message[] messages, Random random) => Object(
-        random,
-        ("model", HostileText.JsonString("llama-3-8b", random)),
-        ("messages", Array(messages.Select(m => Object(
-            random,
-            ("role", HostileText.JsonString(m.Role, random)),
-            ("content", Content(m, "text", random)))), random)));
+    private static string ChatBody(Message[] messages, Random random) => Body(messages, "messages", static _ => "text", random);
 
-    private static string ResponsesBody(Message[] messages, Random random) => Object(
+    private static string ResponsesBody(Message[] messages, Random random) =>
+        Body(messages, "input", static m => m.Role == "assistant" ? "output_text" : "input_text", random);
+
+    /// <summary>A request with <paramref name="messages"/> as its <paramref name="listName"/>, each text part of the type <paramref name="partType"/> gives.</summary>
+    private static string Body(Message[] messages, string listName, Func<Message, string> partType, Random random) => Object(
         random,
         ("model", HostileText.JsonString("llama-3-8b", random)),
-        ("input", Array(messages.Select(m => Object(
+        (listName, Array(messages.Select(m => Object(
             random,
             ("role", HostileText.JsonString(m.Role, random)),
-            ("content", Content(m, m.Role == "assistant" ? "output_text" : "input_text", random)))), random)));
+            ("content", Content(m, partType(m), random)))), random)));
 
     private static string Content(Message message, string partType, Random random) => message.AsArray
         ? Array(message.Parts.Select(p => Object(random, ("type", HostileText.JsonString(partType, random)), ("text", HostileText.JsonString(p, random)))), random)
