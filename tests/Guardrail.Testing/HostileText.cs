@@ -91,6 +91,27 @@ public static class HostileText
         return json.Append('"').ToString();
     }
 
+    /// <summary>
+    /// A JSON object of <paramref name="members"/> (a name and its value's JSON) in an order, and with whitespace
+    /// around every token, chosen by <paramref name="random"/>; each name spelled as <see cref="JsonString"/> does.
+    /// </summary>
+    public static string JsonObject(Random random, params (string Name, string Json)[] members)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(members);
+        var shuffled = members.OrderBy(_ => random.Next()).ToArray();
+        return Whitespace(random) + "{"
+            + string.Join(",", shuffled.Select(m => Whitespace(random) + JsonString(m.Name, random) + Whitespace(random) + ":" + Whitespace(random) + m.Json + Whitespace(random)))
+            + "}" + Whitespace(random);
+    }
+
+    /// <summary>A JSON array of <paramref name="items"/> (each already JSON), with whitespace chosen by <paramref name="random"/>.</summary>
+    public static string JsonArray(IEnumerable<string> items, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        return "[" + Whitespace(random) + string.Join("," + Whitespace(random), items) + Whitespace(random) + "]";
+    }
+
     /// <summary>JSON's insignificant whitespace: nothing, or a few spaces, tabs and line breaks.</summary>
     public static string Whitespace(Random random)
     {

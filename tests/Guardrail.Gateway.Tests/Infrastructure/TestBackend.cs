@@ -53,6 +53,7 @@ internal sealed class TestBackend : IAsyncDisposable
         StreamEvents = StreamChunks;
         ResponsesJson = ResponseJson;
         ResponsesStreamEvents = ResponsesStream("Hel", "lo");
+        ResponseHeaders = new Dictionary<string, string>();
     }
 
     /// <summary>What <c>POST /v1/responses</c> answers without <c>"stream": true</c>.</summary>
@@ -97,6 +98,9 @@ internal sealed class TestBackend : IAsyncDisposable
     public string CompletionResponseJson { get; set; } =
         """{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"llama-3-8b","choices":[{"index":0,"text":"A calm story.","finish_reason":"stop"}]}""";
 
+    /// <summary>Headers <c>POST /v1/chat/completions</c> and <c>POST /v1/chat/stream</c> add to their answers.</summary>
+    public IReadOnlyDictionary<string, string> ResponseHeaders { get; set; } = new Dictionary<string, string>();
+
     /// <summary>The events <c>POST /v1/chat/stream</c> sends, all at once.</summary>
     public IReadOnlyList<string> StreamEvents { get; set; } = StreamChunks;
 
@@ -132,6 +136,7 @@ internal sealed class TestBackend : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";
             context.Response.Headers["x-backend-header"] = "kept";
+            backend.AddResponseHeaders(context.Response);
             await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(backend.ChatResponseJson));
         });
         app.MapPost("/v1/completions", async context =>
@@ -166,9 +171,18 @@ internal sealed class TestBackend : IAsyncDisposable
         _requests.Enqueue(new BackendRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray(), context.Request.Protocol));
     }
 
+    private void AddResponseHeaders(HttpResponse response)
+    {
+        foreach (var (name, value) in ResponseHeaders)
+        {
+            response.Headers[name] = value;
+        }
+    }
+
     private async Task WriteStreamAsync(HttpContext context)
     {
         context.Response.ContentType = "text/event-stream";
+        AddResponseHeaders(context.Response);
         foreach (var chunk in StreamEvents)
         {
             await context.Response.WriteAsync(chunk, context.RequestAborted);
