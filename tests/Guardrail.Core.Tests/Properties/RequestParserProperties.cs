@@ -51,8 +51,8 @@ public sealed class RequestParserProperties
                 var random = new Random(spelling);
                 var promptJson = prompts.Length == 1 && random.Next(2) == 0
                     ? HostileText.JsonString(prompts[0], random)
-                    : Array(prompts.Select(p => HostileText.JsonString(p, random)), random);
-                var body = Object(random, ("model", HostileText.JsonString("m", random)), ("prompt", promptJson));
+                    : HostileText.JsonArray(prompts.Select(p => HostileText.JsonString(p, random)), random);
+                var body = HostileText.JsonObject(random, ("model", HostileText.JsonString("m", random)), ("prompt", promptJson));
 
                 var parsed = OpenAIRequestParser.Parse(Encoding.UTF8.GetBytes(body), OpenAIApi.Completions);
 
@@ -109,27 +109,15 @@ public sealed class RequestParserProperties
         Body(messages, "input", static m => m.Role == "assistant" ? "output_text" : "input_text", random);
 
     /// <summary>A request with <paramref name="messages"/> as its <paramref name="listName"/>, each text part of the type <paramref name="partType"/> gives.</summary>
-    private static string Body(Message[] messages, string listName, Func<Message, string> partType, Random random) => Object(
+    private static string Body(Message[] messages, string listName, Func<Message, string> partType, Random random) => HostileText.JsonObject(
         random,
         ("model", HostileText.JsonString("llama-3-8b", random)),
-        (listName, Array(messages.Select(m => Object(
+        (listName, HostileText.JsonArray(messages.Select(m => HostileText.JsonObject(
             random,
             ("role", HostileText.JsonString(m.Role, random)),
             ("content", Content(m, partType(m), random)))), random)));
 
     private static string Content(Message message, string partType, Random random) => message.AsArray
-        ? Array(message.Parts.Select(p => Object(random, ("type", HostileText.JsonString(partType, random)), ("text", HostileText.JsonString(p, random)))), random)
+        ? HostileText.JsonArray(message.Parts.Select(p => HostileText.JsonObject(random, ("type", HostileText.JsonString(partType, random)), ("text", HostileText.JsonString(p, random)))), random)
         : HostileText.JsonString(message.Parts[0], random);
-
-    /// <summary>An object of the members in a random order, with random whitespace around every token.</summary>
-    private static string Object(Random random, params (string Name, string Json)[] members)
-    {
-        var shuffled = members.OrderBy(_ => random.Next()).ToArray();
-        return W(random) + "{" + string.Join(",", shuffled.Select(m => W(random) + HostileText.JsonString(m.Name, random) + W(random) + ":" + W(random) + m.Json + W(random))) + "}" + W(random);
-    }
-
-    private static string Array(IEnumerable<string> items, Random random) =>
-        "[" + W(random) + string.Join("," + W(random), items) + W(random) + "]";
-
-    private static string W(Random random) => HostileText.Whitespace(random);
 }
