@@ -85,7 +85,7 @@ public sealed partial class GenerationEngine : IDisposable
     /// <summary>Prompt tokens taken from a sequence's kept KV cells instead of decoded, since start.</summary>
     public long PromptTokensReused => Interlocked.Read(ref _promptTokensReused);
 
-    /// <summary>Prompt tokens decoded, since start.</summary>
+    /// <summary>Prompt tokens that were not in kept cells and so were given to decode, since start.</summary>
     public long PromptTokensDecoded => Interlocked.Read(ref _promptTokensDecoded);
 
     /// <summary>Whether every sequence's KV cells are empty; meaningful only while nothing generates.</summary>
