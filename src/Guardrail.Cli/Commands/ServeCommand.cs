@@ -96,7 +96,7 @@ internal static class ServeCommand
 
         await using (server)
         {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serving {options.EffectiveModelId} at {new Uri(server.BaseAddress, "/v1")} ({options.Parallel} sequences of {options.ContextSize} tokens{(options.ApiKey is null ? string.Empty : ", API key required")}); Ctrl+C stops"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serving {options.EffectiveModelId} at {new Uri(server.BaseAddress, "/v1")} ({options.Parallel} sequences of {options.ContextSize} tokens{(options.ApiKey is null ? string.Empty : ", API key required")}); Ctrl+C or SIGTERM stops"));
             await stdout.FlushAsync(CancellationToken.None);
             // Until Ctrl+C (the command's token) or SIGTERM: the web host's console lifetime takes SIGTERM, keeps the
             // process alive and stops the application, which the command line's token never hears of; waiting on the
