@@ -47,7 +47,6 @@ internal sealed record ServingRequest
 internal static class ServingRequestReader
 {
     public const int MaxStopStrings = 4;
-    public const int MaxTopLogprobs = GenerationEngine.MaxTopLogprobs;
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = OpenAIRequestParser.MaxDepth, AllowDuplicateProperties = false };
 
@@ -103,7 +102,7 @@ internal static class ServingRequestReader
         var (logprobs, topLogprobs) = api == OpenAIApi.ChatCompletions
             ? (Bool(root, "logprobs") ?? false, Int(root, "top_logprobs") ?? 0)
             : (Optional(root, "logprobs") is not null, Int(root, "logprobs") ?? 0);
-        Refuse(topLogprobs is < 0 or > MaxTopLogprobs, api == OpenAIApi.ChatCompletions ? "top_logprobs" : "logprobs", $"The number of top log probabilities must be 0 to {MaxTopLogprobs}.", OpenAIRequestError.InvalidValue);
+        Refuse(topLogprobs is < 0 or > GenerationEngine.MaxTopLogprobs, api == OpenAIApi.ChatCompletions ? "top_logprobs" : "logprobs", $"The number of top log probabilities must be 0 to {GenerationEngine.MaxTopLogprobs}.", OpenAIRequestError.InvalidValue);
 
         var request = new ServingRequest
         {

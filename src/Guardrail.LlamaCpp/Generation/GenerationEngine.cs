@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Guardrail.Classification;
 using Guardrail.LlamaCpp.Inference;
@@ -355,11 +356,12 @@ public sealed partial class GenerationEngine : IDisposable
     /// </summary>
     private (int Sequence, int Reused) TakeSequence(List<int> free, IReadOnlyList<int> prompt)
     {
+        var tokens = prompt as int[] ?? [.. prompt];
         var best = 0;
         var bestLength = -1;
         for (var i = 0; i < free.Count; i++)
         {
-            var length = _options.ReusePrompts ? CommonPrefixLength(_kvTokens[free[i]], prompt) : 0;
+            var length = _options.ReusePrompts ? CollectionsMarshal.AsSpan(_kvTokens[free[i]]).CommonPrefixLength(tokens) : 0;
             if (length > bestLength)
             {
                 (best, bestLength) = (i, length);
@@ -383,20 +385,6 @@ public sealed partial class GenerationEngine : IDisposable
         }
 
         return (sequence, reused);
-    }
-
-    private static int CommonPrefixLength(List<int> kept, IReadOnlyList<int> prompt)
-    {
-        var length = Math.Min(kept.Count, prompt.Count);
-        for (var i = 0; i < length; i++)
-        {
-            if (kept[i] != prompt[i])
-            {
-                return i;
-            }
-        }
-
-        return length;
     }
 
     /// <summary>One decode: the last sampled token of every generating sequence, then prompt chunks while room is left.</summary>
